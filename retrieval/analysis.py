@@ -1,0 +1,174 @@
+"""The analyser: one function from text to index terms, shared by passages and questions.
+
+Russian words become their pymorphy3 normal form, English words their Snowball stem, numbers a canonical
+spelling; stop words of both languages go. Glossary names become shared concept terms, and name-like words
+also get a transliteration key (see `translit`), which is what lets МАЗ meet MAZ and Головченко meet
+Golovchenko across the two languages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pymorphy3
+import Stemmer
+
+from . import stopwords
+from .errors import CorpusError
+from .glossary import Glossary
+from .tokens import RawToken, tokenize
+from .translit import name_key
+
+# Bump when the analysis changes, so saved indexes built by an older analyser are rebuilt.
+ANALYSER_VERSION = "1"
+
+NAME_KEY_PREFIX = "~"
+_NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token of the text with the terms it contributes to the index and the terms it answers to.
+
+    `marks` is `terms` plus any glossary phrase the token is part of, so every word of "Minsk Automobile
+    Plant" is highlighted for a question about МАЗ while the phrase is counted once in the index.
+    """
+
+    start: int
+    end: int
+    terms: tuple[str, ...]
+    marks: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """One analysed word: its base term (lemma, stem or number), and whether it is a stop word or a name."""
+
+    base: str
+    stop: bool
+    namelike: bool
+
+
+@lru_cache(maxsize=1)
+def _morph() -> pymorphy3.MorphAnalyzer:
+    return pymorphy3.MorphAnalyzer()
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=1_000_000)
+def _russian(word: str) -> tuple[str, bool]:
+    """(normal form, name-like?) for a Cyrillic word; cached because parsing is the slow part of indexing."""
+    morph = _morph()
+    parse = morph.parse(word)[0]
+    lemma = parse.normal_form.replace("ё", "е")
+    namelike = bool(_NAME_TAGS & parse.tag.grammemes) or not morph.word_is_known(word)
+    return lemma, namelike
+
+
+def _unit(norm: str, kind: str, capitalised: bool) -> _Unit:
+    if kind == "number":
+        return _Unit(norm, False, False)
+    if kind == "cyrillic":
+        lemma, namelike = _russian(norm)
+        return _Unit(lemma, norm in stopwords.ALL or lemma in stopwords.ALL or len(norm) < 2, namelike)
+    if kind == "latin":
+        word = norm[:-2] if norm.endswith("'s") else norm.rstrip("'")
+        stop = word in stopwords.ALL or norm in stopwords.ALL or len(word) < 2
+        return _Unit(_english_stemmer().stemWord(word), stop, capitalised)
+    return _Unit(norm, len(norm) < 2, False)
+
+
+class Analyzer:
+    """Text → tokens with terms. Build one per glossary and reuse it: it holds the compiled glossary."""
+
+    def __init__(self, glossary: Glossary | None = None):
+        self.glossary = glossary or Glossary.empty()
+        self._single: dict[str, str] = {}
+        self._phrases: dict[tuple[str, ...], str] = {}
+        self._compile_glossary()
+        self.max_phrase = max((len(p) for p in self._phrases), default=0)
+
+    def _compile_glossary(self) -> None:
+        owner: dict[object, int] = {}
+        for entry in self.glossary.entries:
+            for lang, names in entry.names.items():
+                for name in names:
+                    bases = tuple(u.base for u in self._units(name) if not u.stop)
+                    if not bases:
+                        raise CorpusError(self.glossary.path, f"name {name!r} has no searchable word", entry.line)
+                    key = bases[0] if len(bases) == 1 else bases
+                    table = self._single if len(bases) == 1 else self._phrases
+                    if key in table and table[key] != entry.concept:
+                        raise CorpusError(self.glossary.path,
+                                          f"name {name!r} is already given on line {owner[key]}", entry.line)
+                    table[key] = entry.concept
+                    owner[key] = entry.line
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of everything that decides terms, for telling whether a saved index is still valid."""
+        digest = hashlib.sha256(ANALYSER_VERSION.encode())
+        for key, concept in sorted(self._single.items()) + sorted(self._phrases.items()):
+            digest.update(repr((key, concept)).encode())
+        digest.update(repr(sorted(stopwords.ALL)).encode())
+        return digest.hexdigest()
+
+    @staticmethod
+    def _units(text: str) -> list[_Unit]:
+        return [_unit(t.norm, t.kind, t.capitalised) for t in tokenize(text)]
+
+    def _word_terms(self, unit: _Unit) -> list[str]:
+        if unit.stop:
+            return []
+        concept = self._single.get(unit.base)
+        if concept:
+            return [concept]
+        terms = [unit.base]
+        if unit.namelike:
+            key = name_key(unit.base)
+            if key:
+                terms.append(NAME_KEY_PREFIX + key)
+        return terms
+
+    def _token_terms(self, raw: RawToken) -> tuple[_Unit, list[str]]:
+        whole = _unit(raw.norm, raw.kind, raw.capitalised)
+        terms = self._word_terms(whole)
+        if "-" in raw.norm:
+            for part in raw.norm.split("-"):
+                for term in self._word_terms(_unit(part, raw.kind, raw.capitalised)):
+                    if term not in terms:
+                        terms.append(term)
+        return whole, terms
+
+    def analyze(self, text: str) -> list[Token]:
+        """Every token of `text` with its terms; stop words come back with no terms."""
+        raws = tokenize(text)
+        analysed = [self._token_terms(raw) for raw in raws]
+        extra_terms: dict[int, list[str]] = {}
+        extra_marks: dict[int, set[str]] = {}
+        if self._phrases:
+            content = [i for i, (unit, _) in enumerate(analysed) if not unit.stop]
+            bases = [analysed[i][0].base for i in content]
+            for pos in range(len(content)):
+                for size in range(min(self.max_phrase, len(content) - pos), 1, -1):
+                    concept = self._phrases.get(tuple(bases[pos:pos + size]))
+                    if concept:
+                        extra_terms.setdefault(content[pos], []).append(concept)
+                        for i in content[pos:pos + size]:
+                            extra_marks.setdefault(i, set()).add(concept)
+                        break
+        tokens = []
+        for i, (raw, (_, terms)) in enumerate(zip(raws, analysed)):
+            all_terms = tuple(terms + extra_terms.get(i, []))
+            tokens.append(Token(raw.start, raw.end, all_terms, frozenset(all_terms) | extra_marks.get(i, set())))
+        return tokens
+
+    def terms(self, text: str) -> list[str]:
+        """The flat list of index terms of `text`, repeats kept (they are term frequencies)."""
+        return [term for token in self.analyze(text) for term in token.terms]

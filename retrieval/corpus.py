@@ -1,0 +1,129 @@
+"""Loading a corpus folder: the manifest `documents.yaml`, its articles, and `glossary.yaml` if present.
+
+Everything is checked before anything is used, and each problem is a CorpusError that names the file and
+the line, so an operator adding an article sees exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cleaning import clean_article
+from .errors import CorpusError
+from .glossary import Glossary, load_glossary
+from .yamlfile import LineDict, load_list, read_text
+
+MANIFEST = "documents.yaml"
+GLOSSARY = "glossary.yaml"
+FIELDS = ("id", "file", "title", "publisher", "date", "language", "url")
+REQUIRED = ("id", "file", "language")
+LANGUAGES = ("en", "ru")
+_ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article: its metadata and its cleaned paragraphs (numbered from 1 in citations)."""
+
+    id: str
+    title: str
+    publisher: str
+    date: str
+    language: str
+    url: str
+    paragraphs: tuple[str, ...]
+    path: Path | None = None
+
+    @property
+    def display_title(self) -> str:
+        """The title, or when the article states none, its opening words: quoted, not invented."""
+        if self.title:
+            return self.title
+        words = self.paragraphs[0].split() if self.paragraphs else []
+        return " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    root: Path | None
+    documents: tuple[Document, ...]
+    glossary: Glossary
+
+
+def _text_field(path: Path, entry: LineDict, name: str) -> str:
+    value = entry.get(name)
+    if value is None:
+        return ""
+    if name == "date" and isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise CorpusError(path, f"'{name}' must be text, not {type(value).__name__}", entry.line_of(name))
+    value = value.strip()
+    if name == "date" and value:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise CorpusError(path, f"'date' must be an ISO date like 2025-07-07, not {value!r}",
+                              entry.line_of(name)) from None
+    return value
+
+
+def _document(manifest: Path, entry: object, seen: dict[str, int]) -> Document:
+    if not isinstance(entry, LineDict):
+        raise CorpusError(manifest, "each entry must be a mapping of id, file, title, …",
+                          getattr(entry, "line", None))
+    unknown = sorted(set(map(str, entry)) - set(FIELDS))
+    if unknown:
+        raise CorpusError(manifest, f"unknown field {unknown[0]!r} (allowed: {', '.join(FIELDS)})",
+                          entry.line_of(unknown[0]))
+    for name in REQUIRED:
+        if not entry.get(name):
+            raise CorpusError(manifest, f"entry is missing '{name}'", entry.line)
+    fields = {name: _text_field(manifest, entry, name) for name in FIELDS}
+    doc_id = fields["id"]
+    if not _ID_RE.fullmatch(doc_id):
+        raise CorpusError(manifest, f"id {doc_id!r} must be lowercase letters, digits and '-'", entry.line_of("id"))
+    if doc_id in seen:
+        raise CorpusError(manifest, f"duplicate id {doc_id!r} (first on line {seen[doc_id]})", entry.line_of("id"))
+    seen[doc_id] = entry.line_of("id")
+    if fields["language"] not in LANGUAGES:
+        raise CorpusError(manifest, f"language must be one of {', '.join(LANGUAGES)}, not {fields['language']!r}",
+                          entry.line_of("language"))
+    article_path = manifest.parent / fields["file"]
+    if not article_path.is_file():
+        raise CorpusError(manifest, f"file {fields['file']!r} not found (looked for {article_path})",
+                          entry.line_of("file"))
+    article = clean_article(read_text(article_path))
+    if not article.paragraphs:
+        raise CorpusError(article_path, "article has no text")
+    if fields["date"] and article.date and fields["date"] != article.date:
+        raise CorpusError(manifest, f"date {fields['date']} disagrees with the article's header "
+                                    f"'date {article.date}'", entry.line_of("date"))
+    return Document(
+        id=doc_id,
+        title=fields["title"],
+        publisher=fields["publisher"] or article.source,
+        date=fields["date"] or article.date,
+        language=fields["language"],
+        url=fields["url"],
+        paragraphs=article.paragraphs,
+        path=article_path,
+    )
+
+
+def load_corpus(root: Path | str) -> Corpus:
+    """Load and check the corpus folder `root`; raises CorpusError naming the file and line of any problem."""
+    root = Path(root)
+    manifest = root / MANIFEST
+    if not manifest.is_file():
+        raise CorpusError(manifest, "manifest not found (a corpus folder needs documents.yaml)")
+    seen: dict[str, int] = {}
+    documents = tuple(_document(manifest, entry, seen) for entry in load_list(manifest))
+    if not documents:
+        raise CorpusError(manifest, "manifest lists no documents")
+    glossary_path = root / GLOSSARY
+    glossary = load_glossary(glossary_path) if glossary_path.exists() else Glossary.empty()
+    return Corpus(root, documents, glossary)

@@ -1,0 +1,126 @@
+"""The search engine: corpus in, ranked cited hits out. The only thing the bot needs from retrieval.
+
+A question is analysed, passages are ranked by BM25, and then two rules keep the answer honest:
+- the no-answer rule: a passage is only returned when it contains words carrying at least
+  MIN_COVERAGE of the question's weight (see `query.coverage_idf`), so a question about something the
+  corpus does not mention gets no hits instead of the least bad passage;
+- near-identical excerpts (the same sentence reported by two articles) are returned once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .analysis import Analyzer
+from .bm25 import BM25Index
+from .corpus import Corpus, Document, load_corpus
+from .excerpt import choose_excerpt
+from .passages import Passage, split_documents
+from .query import Query, parse_query
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+# Share of the question's word weight a passage must contain to count as an answer. Chosen by measurement
+# (`python -m retrieval evaluate` prints the sweep): see README, "The no-answer rule".
+MIN_COVERAGE = 0.5
+# Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.
+NEAR_DUPLICATE = 0.8
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One answer: a verbatim excerpt with the matched words' spans, and where it comes from."""
+
+    doc_id: str
+    title: str
+    publisher: str
+    date: str
+    url: str
+    language: str
+    paragraph: int
+    passage: str
+    excerpt: str
+    spans: tuple[tuple[int, int], ...]
+    score: float
+
+    def as_json(self) -> dict:
+        return {
+            "doc_id": self.doc_id, "title": self.title, "publisher": self.publisher, "date": self.date,
+            "paragraph": self.paragraph, "passage": self.passage, "excerpt": self.excerpt,
+            "spans": [list(span) for span in self.spans], "score": self.score,
+        }
+
+
+class Engine:
+    """A loaded corpus with its analyser and index; build once, search many times."""
+
+    def __init__(self, corpus: Corpus, analyzer: Analyzer | None = None):
+        self.corpus = corpus
+        self.analyzer = analyzer or Analyzer(corpus.glossary)
+        self.passages: list[Passage] = split_documents([doc.paragraphs for doc in corpus.documents])
+        self.index = BM25Index.build([self.analyzer.terms(p.text) for p in self.passages])
+
+    @classmethod
+    def load(cls, root: Path | str = DEFAULT_CORPUS) -> "Engine":
+        """Load the corpus folder `root` (raises CorpusError naming file and line when it is broken)."""
+        return cls(load_corpus(root))
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return self.corpus.documents
+
+    def parse(self, question: str) -> Query:
+        return parse_query(question, self.analyzer, self.index.doc_freq, self.index.corpus_size)
+
+    def _coverage(self, query: Query, candidates: np.ndarray) -> np.ndarray:
+        """For each candidate passage, the share of the question's word weight it contains."""
+        covered = np.zeros(len(candidates))
+        for word in query.words:
+            docs = np.unique(np.concatenate([self.index.postings(t) for t in word.terms]))
+            covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
+        return covered / query.total_weight
+
+    def rank(self, question: str, min_coverage: float = MIN_COVERAGE) -> tuple[Query, list[tuple[int, float]]]:
+        """All passages that pass the no-answer rule, as (passage id, BM25 score), best first."""
+        query = self.parse(question)
+        if not query.words:
+            return query, []
+        candidates, scores = self.index.candidate_scores(query.terms)
+        if not len(candidates):
+            return query, []
+        keep = self._coverage(query, candidates) >= min_coverage - 1e-12
+        candidates, scores = candidates[keep], scores[keep]
+        order = np.lexsort((candidates, -scores))
+        return query, [(int(candidates[i]), float(scores[i])) for i in order]
+
+    def search(self, question: str, k: int = 3) -> list[Hit]:
+        """Up to k hits for `question`, best first; no hits when the corpus does not answer it."""
+        query, ranked = self.rank(question)
+        hits: list[Hit] = []
+        seen_terms: list[frozenset[str]] = []
+        for passage_id, score in ranked:
+            if len(hits) >= k:
+                break
+            passage = self.passages[passage_id]
+            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), query)
+            if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
+                continue
+            seen_terms.append(excerpt.terms)
+            doc = self.corpus.documents[passage.doc]
+            hits.append(Hit(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language,
+                            passage.paragraph, passage.text, excerpt.text, excerpt.spans, score))
+        return hits
+
+    def paragraph(self, doc_id: str, number: int) -> str | None:
+        """The full text of paragraph `number` (1-based) of document `doc_id`, or None if there is none."""
+        for doc in self.corpus.documents:
+            if doc.id == doc_id and 1 <= number <= len(doc.paragraphs):
+                return doc.paragraphs[number - 1]
+        return None
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
