@@ -1,9 +1,15 @@
 """The analyser: one function from text to index terms, shared by passages and questions.
 
-Russian words become their pymorphy3 normal form, English words their Snowball stem, numbers a canonical
-spelling; stop words of both languages go. Glossary names become shared concept terms, and name-like words
-also get a transliteration key (see `translit`), which is what lets МАЗ meet MAZ and Головченко meet
-Golovchenko across the two languages.
+Russian words become their pymorphy3 normal form (then stemmed, see `_russian`), English words their Snowball stem, numbers a canonical
+spelling; stop words of both languages go. Glossary names become shared concept terms, which is what lets
+МАЗ meet MAZ. Name-like words also get a transliteration key (see `translit`), which lets Головченко meet
+Golovchenko.
+
+The key is the one place where passages and questions differ. A passage word carries the key tagged with
+its own script; a question word asks for the key tagged with the *other* script. So a Russian question
+finds English spellings through the key and Russian ones through the lemma, and a name is never counted
+twice against a passage in the question's own language (which cost English retrieval about 1 point of
+hit@1 on XQuAD when keys were shared).
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ from .tokens import RawToken, tokenize
 from .translit import name_key
 
 # Bump when the analysis changes, so saved indexes built by an older analyser are rebuilt.
-ANALYSER_VERSION = "1"
+ANALYSER_VERSION = "3"
 
-NAME_KEY_PREFIX = "~"
+NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
+_OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
 _NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
@@ -49,6 +56,7 @@ class _Unit:
     base: str
     stop: bool
     namelike: bool
+    script: str
 
 
 @lru_cache(maxsize=1)
@@ -61,27 +69,37 @@ def _english_stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=1)
+def _russian_stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("russian")
+
+
 @lru_cache(maxsize=1_000_000)
 def _russian(word: str) -> tuple[str, bool]:
-    """(normal form, name-like?) for a Cyrillic word; cached because parsing is the slow part of indexing."""
+    """(base term, name-like?) for a Cyrillic word; cached because parsing is the slow part of indexing.
+
+    The base term is the Snowball stem of pymorphy3's normal form. The normal form resolves inflection,
+    irregular forms included; stemming it then joins close derivations (создание / создать). On XQuAD
+    this lifted Russian hit@1 from 0.918 (normal form alone) to 0.926, against 0.911 for stems alone.
+    """
     morph = _morph()
     parse = morph.parse(word)[0]
     lemma = parse.normal_form.replace("ё", "е")
     namelike = bool(_NAME_TAGS & parse.tag.grammemes) or not morph.word_is_known(word)
-    return lemma, namelike
+    return _russian_stemmer().stemWord(lemma), namelike
 
 
 def _unit(norm: str, kind: str, capitalised: bool) -> _Unit:
     if kind == "number":
-        return _Unit(norm, False, False)
+        return _Unit(norm, False, False, kind)
     if kind == "cyrillic":
         lemma, namelike = _russian(norm)
-        return _Unit(lemma, norm in stopwords.ALL or lemma in stopwords.ALL or len(norm) < 2, namelike)
+        return _Unit(lemma, norm in stopwords.ALL or lemma in stopwords.ALL or len(norm) < 2, namelike, kind)
     if kind == "latin":
         word = norm[:-2] if norm.endswith("'s") else norm.rstrip("'")
-        stop = word in stopwords.ALL or norm in stopwords.ALL or len(word) < 2
-        return _Unit(_english_stemmer().stemWord(word), stop, capitalised)
-    return _Unit(norm, len(norm) < 2, False)
+        stop = word in stopwords.ALL or norm in stopwords.ALL or not word
+        return _Unit(_english_stemmer().stemWord(word), stop, capitalised, kind)
+    return _Unit(norm, len(norm) < 2, False, kind)
 
 
 class Analyzer:
@@ -123,7 +141,7 @@ class Analyzer:
     def _units(text: str) -> list[_Unit]:
         return [_unit(t.norm, t.kind, t.capitalised) for t in tokenize(text)]
 
-    def _word_terms(self, unit: _Unit) -> list[str]:
+    def _word_terms(self, unit: _Unit, query: bool) -> list[str]:
         if unit.stop:
             return []
         concept = self._single.get(unit.base)
@@ -133,23 +151,25 @@ class Analyzer:
         if unit.namelike:
             key = name_key(unit.base)
             if key:
-                terms.append(NAME_KEY_PREFIX + key)
+                script = _OTHER_SCRIPT[unit.script] if query else unit.script
+                terms.append(NAME_KEY_PREFIX[script] + key)
         return terms
 
-    def _token_terms(self, raw: RawToken) -> tuple[_Unit, list[str]]:
+    def _token_terms(self, raw: RawToken, query: bool) -> tuple[_Unit, list[str]]:
         whole = _unit(raw.norm, raw.kind, raw.capitalised)
-        terms = self._word_terms(whole)
+        terms = self._word_terms(whole, query)
         if "-" in raw.norm:
             for part in raw.norm.split("-"):
-                for term in self._word_terms(_unit(part, raw.kind, raw.capitalised)):
+                for term in self._word_terms(_unit(part, raw.kind, raw.capitalised), query):
                     if term not in terms:
                         terms.append(term)
         return whole, terms
 
-    def analyze(self, text: str) -> list[Token]:
-        """Every token of `text` with its terms; stop words come back with no terms."""
+    def analyze(self, text: str, query: bool = False) -> list[Token]:
+        """Every token of `text` with its terms; stop words come back with no terms. `query` asks for
+        name keys in the other script (see the module's docstring)."""
         raws = tokenize(text)
-        analysed = [self._token_terms(raw) for raw in raws]
+        analysed = [self._token_terms(raw, query) for raw in raws]
         extra_terms: dict[int, list[str]] = {}
         extra_marks: dict[int, set[str]] = {}
         if self._phrases:
@@ -169,6 +189,6 @@ class Analyzer:
             tokens.append(Token(raw.start, raw.end, all_terms, frozenset(all_terms) | extra_marks.get(i, set())))
         return tokens
 
-    def terms(self, text: str) -> list[str]:
-        """The flat list of index terms of `text`, repeats kept (they are term frequencies)."""
-        return [term for token in self.analyze(text) for term in token.terms]
+    def terms(self, text: str, query: bool = False) -> list[str]:
+        """The flat list of terms of `text`, repeats kept (they are term frequencies)."""
+        return [term for token in self.analyze(text, query) for term in token.terms]

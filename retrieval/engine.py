@@ -88,7 +88,7 @@ class Engine:
         query = self.parse(question)
         if not query.words:
             return query, []
-        candidates, scores = self.index.candidate_scores(query.terms)
+        candidates, scores = self.index.candidate_scores(list(query.terms))
         if not len(candidates):
             return query, []
         keep = self._coverage(query, candidates) >= min_coverage - 1e-12
@@ -96,9 +96,9 @@ class Engine:
         order = np.lexsort((candidates, -scores))
         return query, [(int(candidates[i]), float(scores[i])) for i in order]
 
-    def search(self, question: str, k: int = 3) -> list[Hit]:
+    def search(self, question: str, k: int = 3, min_coverage: float = MIN_COVERAGE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it."""
-        query, ranked = self.rank(question)
+        query, ranked = self.rank(question, min_coverage)
         hits: list[Hit] = []
         seen_terms: list[frozenset[str]] = []
         for passage_id, score in ranked:

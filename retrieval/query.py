@@ -22,16 +22,8 @@ class QueryWord:
 @dataclass(frozen=True)
 class Query:
     text: str
-    words: tuple[QueryWord, ...]
-
-    @property
-    def terms(self) -> list[str]:
-        """Unique terms in order of first appearance: what BM25 scores."""
-        seen: dict[str, None] = {}
-        for word in self.words:
-            for term in sorted(word.terms):
-                seen.setdefault(term, None)
-        return list(seen)
+    words: tuple[QueryWord, ...]  # distinct content words
+    terms: tuple[str, ...]  # every term of every word occurrence: what BM25 scores, repeats included
 
     @property
     def total_weight(self) -> float:
@@ -46,11 +38,13 @@ def coverage_idf(doc_freq: int, corpus_size: int) -> float:
 def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int) -> Query:
     """Analyse `text`; `doc_freq(term)` gives each term's passage count for weighing its word."""
     words: dict[frozenset[str], QueryWord] = {}
-    for token in analyzer.analyze(text):
+    terms: list[str] = []
+    for token in analyzer.analyze(text, query=True):
         if not token.terms:
             continue
-        terms = frozenset(token.terms)
-        if terms not in words:
-            weight = min(coverage_idf(doc_freq(t), corpus_size) for t in terms)
-            words[terms] = QueryWord(terms, weight)
-    return Query(text, tuple(words.values()))
+        terms.extend(token.terms)
+        key = frozenset(token.terms)
+        if key not in words:
+            weight = min(coverage_idf(doc_freq(t), corpus_size) for t in key)
+            words[key] = QueryWord(key, weight)
+    return Query(text, tuple(words.values()), tuple(terms))
