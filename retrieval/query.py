@@ -16,7 +16,8 @@ from .analysis import Analyzer
 @dataclass(frozen=True)
 class QueryWord:
     terms: frozenset[str]
-    weight: float  # how telling the word is: the idf of its most common term (see word_weight)
+    weight: float  # how telling the word is: the idf of its most common term
+    known: bool  # whether any passage of the corpus contains it at all
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Query:
     terms: tuple[str, ...]  # every term of every word occurrence: what BM25 scores, repeats included
 
     @property
-    def total_weight(self) -> float:
-        return sum(word.weight for word in self.words)
+    def known_words(self) -> tuple[QueryWord, ...]:
+        return tuple(word for word in self.words if word.known)
 
 
 def coverage_idf(doc_freq: int, corpus_size: int) -> float:
@@ -43,8 +44,9 @@ def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int) -> Qu
         if not token.terms:
             continue
         terms.extend(token.terms)
-        key = frozenset(token.terms)
+        key = token.marks  # a word inside a glossary phrase is found wherever the phrase is
         if key not in words:
-            weight = min(coverage_idf(doc_freq(t), corpus_size) for t in key)
-            words[key] = QueryWord(key, weight)
+            freqs = [doc_freq(t) for t in key]
+            weight = min(coverage_idf(f, corpus_size) for f in freqs)
+            words[key] = QueryWord(key, weight, max(freqs) > 0)
     return Query(text, tuple(words.values()), tuple(terms))

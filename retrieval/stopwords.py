@@ -28,7 +28,7 @@ RUSSIAN = frozenset("""
 """.split())
 
 QUESTION_WORDS = frozenset("""
-сколько почему каков какова каковы чей чья чьё чье весь это
+many much сколько почему каков какова каковы чей чья чьё чье весь это
 """.split())
 
 ALL = ENGLISH | RUSSIAN | QUESTION_WORDS
