@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@$(PY) -m bot
+	@$(PY) -m retrieval search --batch
 
 test: $(STAMP)
 	@$(PY) -m pytest -q

@@ -31,7 +31,7 @@ from .query import Query, parse_query
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 # The no-answer rule (see the module docstring and README, "The no-answer rule").
-MIN_KNOWN_SHARE = 0.5
+MIN_KNOWN_SHARE = 0.6
 MIN_COVERAGE = 0.5
 # Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.
 NEAR_DUPLICATE = 0.8

@@ -18,7 +18,7 @@ from rank_bm25 import BM25Okapi
 from . import stopwords
 from .analysis import Analyzer
 from .corpus import Corpus
-from .engine import MIN_COVERAGE, Engine
+from .engine import MIN_COVERAGE, MIN_KNOWN_SHARE, Engine
 from .errors import CorpusError
 from .squad import load_squad
 from .yamlfile import load_list
@@ -124,11 +124,11 @@ def _contains(passage: str, answer: str) -> bool:
     return answer in " ".join(passage.split())
 
 
-def question_ranks(engine: Engine, questions: list[Question], min_coverage: float = MIN_COVERAGE):
+def question_ranks(engine: Engine, questions: list[Question], **rule):
     """For each question: the rank of the first answering hit (None if absent), and whether any hit came."""
     results = []
     for q in questions:
-        hits = engine.search(q.text, k=10, min_coverage=min_coverage)
+        hits = engine.search(q.text, k=10, **rule)
         rank = first_rank(hits, lambda h: bool(q.answer) and _contains(h.passage, q.answer))
         results.append((rank, bool(hits)))
     return results
@@ -157,20 +157,26 @@ def evaluate_questions(engine: Engine, questions: list[Question]) -> str:
     return "\n".join(lines)
 
 
-def coverage_sweep(engine: Engine, questions: list[Question], foreign: list[str],
-                   thresholds=(0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> str:
-    """How the no-answer threshold trades answered questions for refused ones; `foreign` are questions
-    about other subjects (XQuAD's), which the corpus should all refuse."""
-    lines = ["No-answer rule: minimum coverage vs. answerable hit@3, unanswerable refused, foreign refused",
-             f"{'coverage':>8}  {'hit@3':>7}  {'refused':>7}  {'foreign refused':>15}"]
+def coverage_sweep(engine: Engine, questions: list[Question], foreign: list[str]) -> str:
+    """How each part of the no-answer rule trades answered questions for refused ones, the other part held
+    at its setting. `foreign` are questions about other subjects (XQuAD's), which should all be refused."""
     answerable = [q for q in questions if q.group != "none"]
-    unanswerable = [q for q in questions if q.group == "none"]
-    for threshold in thresholds:
-        hit3 = sum(1 for r, _ in question_ranks(engine, answerable, threshold) if r and r <= 3) / len(answerable)
-        refused = sum(1 for _, a in question_ranks(engine, unanswerable, threshold) if not a) / len(unanswerable)
-        foreign_refused = sum(1 for q in foreign if not engine.search(q, 1, threshold)) / max(len(foreign), 1)
-        mark = "  ← in use" if abs(threshold - MIN_COVERAGE) < 1e-9 else ""
-        lines.append(f"{threshold:8.2f}  {hit3:7.3f}  {refused:7.3f}  {foreign_refused:15.3f}{mark}")
+    unanswerable = [q.text for q in questions if q.group == "none"]
+    lines = ["No-answer rule: answerable hit@3 | own unanswerable refused | XQuAD questions refused",
+             f"{'setting':22}  {'hit@3':>6}  {'refused':>7}  {'XQuAD refused':>13}"]
+    sweeps = [("min_coverage", MIN_COVERAGE, (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)),
+              ("min_known_share", MIN_KNOWN_SHARE, (0.0, 0.3, 0.4, 0.5, 0.6, 0.7))]
+    for name, in_use, values in sweeps:
+        for value in values:
+            rule = {name: value}
+
+            def refused(texts: list[str]) -> float:
+                return sum(1 for t in texts if not engine.rank(t, **rule)[1]) / max(len(texts), 1)
+
+            hit3 = sum(1 for r, _ in question_ranks(engine, answerable, **rule) if r and r <= 3) / len(answerable)
+            mark = "  ← in use" if abs(value - in_use) < 1e-9 else ""
+            lines.append(f"{name + ' ' + format(value, '.2f'):22}  {hit3:6.3f}  {refused(unanswerable):7.3f}  "
+                         f"{refused(foreign):13.3f}{mark}")
     return "\n".join(lines)
 
 
@@ -198,7 +204,7 @@ def evaluate_xquad(folder: Path) -> str:
             return doc % paragraph_count == q.paragraph
 
         runs = {
-            "ours": lambda text: [pid for pid, _ in engine.rank(text, 0.0)[1]],
+            "ours": lambda text: [pid for pid, _ in engine.rank(text, 0.0, 0.0)[1]],
             "lowercase": BaselineRanker(texts, lowercase_words).rank,
             "snowball": BaselineRanker(texts, snowball).rank,
         }

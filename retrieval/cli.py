@@ -1,0 +1,99 @@
+"""`python -m retrieval`: search the corpus, evaluate retrieval quality, benchmark the index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .engine import DEFAULT_CORPUS, Engine, Hit
+from .errors import CorpusError
+from .highlight import mark_spans
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "questions.yaml"
+DEFAULT_XQUAD = PROJECT_ROOT.parent / "shared" / "xquad"
+
+
+def citation(hit: Hit) -> str:
+    parts = [hit.title, hit.publisher, hit.date, f"paragraph {hit.paragraph}"]
+    return " · ".join(part for part in parts if part)
+
+
+def format_hits(hits: list[Hit]) -> str:
+    """Hits for a person: excerpt with **matched** words, then the citation."""
+    if not hits:
+        return "No answer in the corpus for this question."
+    blocks = []
+    for number, hit in enumerate(hits, start=1):
+        excerpt = mark_spans(hit.excerpt, hit.spans, "**", "**")
+        blocks.append(f"{number}. {excerpt}\n   — {citation(hit)}  [score {hit.score:.2f}]")
+    return "\n\n".join(blocks)
+
+
+def _search(args: argparse.Namespace) -> int:
+    engine = Engine.load(args.corpus)
+    if args.batch:
+        questions = [line.rstrip("\n") for line in sys.stdin]
+    elif args.question is not None:
+        questions = [args.question]
+    else:
+        print("error: give a question, or --batch to read one per line from standard input", file=sys.stderr)
+        return 2
+    for question in questions:
+        hits = engine.search(question, k=args.k)
+        if args.json:
+            print(json.dumps({"query": question, "hits": [h.as_json() for h in hits]}, ensure_ascii=False))
+        else:
+            if args.batch:
+                print(f"## {question}")
+            print(format_hits(hits), end="\n\n" if args.batch else "\n")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import coverage_sweep, evaluate_questions, evaluate_xquad, load_questions, xquad_questions
+
+    engine = Engine.load(args.corpus)
+    questions = load_questions(args.questions)
+    print(evaluate_questions(engine, questions), end="\n\n")
+    xquad = args.xquad if args.xquad and (args.xquad / "xquad.ru.dev.json").exists() else None
+    print(coverage_sweep(engine, questions, xquad_questions(xquad) if xquad else []), end="\n\n")
+    if xquad:
+        print(evaluate_xquad(xquad))
+    else:
+        print(f"XQuAD not found at {args.xquad}; pass --xquad DIR to include it.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    search = commands.add_parser("search", help="answer a question from the corpus")
+    search.add_argument("question", nargs="?", help="the question (omit with --batch)")
+    search.add_argument("--k", type=int, default=3, help="number of hits (default 3)")
+    search.add_argument("--json", action="store_true", help="one JSON object per query")
+    search.add_argument("--batch", action="store_true", help="read one query per line from standard input")
+    search.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents.yaml)")
+    search.set_defaults(run=_search)
+
+    evaluate = commands.add_parser("evaluate", help="measure retrieval quality against baselines")
+    evaluate.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    evaluate.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    evaluate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "k", 1) < 1:
+        print("error: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except CorpusError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,18 @@
+"""Marking matched words in an excerpt, for any output format (plain text here, HTML in the bot)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+def mark_spans(text: str, spans, before: str, after: str, escape: Callable[[str], str] = str) -> str:
+    """`text` with each (start, end) span wrapped in `before`/`after`; `escape` is applied to the text
+    pieces only, so markup in the excerpt can never mix with the marks."""
+    pieces, cursor = [], 0
+    for start, end in sorted(spans):
+        if start < cursor or end > len(text) or start >= end:
+            continue  # overlapping or out-of-range spans are skipped, never allowed to corrupt the output
+        pieces += [escape(text[cursor:start]), before, escape(text[start:end]), after]
+        cursor = end
+    pieces.append(escape(text[cursor:]))
+    return "".join(pieces)
