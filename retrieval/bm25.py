@@ -91,9 +91,10 @@ class BM25Index:
         if k <= 0 or not len(candidates):
             return []
         if len(candidates) > k:
-            keep = np.argpartition(-scores, k - 1)[:k]
+            kth = -np.partition(-scores, k - 1)[k - 1]
+            keep = scores >= kth  # every passage tied with the k-th, so ties go to the earlier one
             candidates, scores = candidates[keep], scores[keep]
-        order = np.lexsort((candidates, -scores))
+        order = np.lexsort((candidates, -scores))[:k]
         return [(int(candidates[i]), float(scores[i])) for i in order]
 
     def scores(self, query: list[str]) -> np.ndarray:
