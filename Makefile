@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test evaluate bench clean
+.PHONY: run test evaluate clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,6 @@ test: $(STAMP)
 
 evaluate: $(STAMP)
 	@$(PY) -m retrieval evaluate
-
-bench: $(STAMP)
-	@$(PY) -m retrieval bench --squad ../shared/xquad/xquad.en.dev.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info
