@@ -21,11 +21,11 @@ from .corpus import Corpus
 from .engine import MIN_COVERAGE, MIN_KNOWN_SHARE, Engine
 from .errors import CorpusError
 from .squad import load_squad
+from .tokens import CYRILLIC_RE
 from .yamlfile import load_list
 
 QUESTION_GROUPS = ("same", "cross", "none")
 _WORD_RE = re.compile(r"\w+")
-_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 
 
 # --- baselines -----------------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ class SnowballWords:
     def __call__(self, text: str) -> list[str]:
         terms = []
         for word in lowercase_words(text.replace("ё", "е")):
-            lang = "ru" if _CYRILLIC_RE.search(word) else "en"
+            lang = "ru" if CYRILLIC_RE.search(word) else "en"
             if word not in (stopwords.RUSSIAN if lang == "ru" else stopwords.ENGLISH):
                 terms.append(self.stemmers[lang].stemWord(word))
         return terms

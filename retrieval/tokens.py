@@ -22,7 +22,7 @@ _TOKEN_RE = re.compile(
 _THOUSANDS_RE = re.compile(r"[0-9]{1,3}(?P<sep>[,.\u00a0\u202f])[0-9]{3}(?:(?P=sep)[0-9]{3})*")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060]")
 _STRESS_RE = re.compile("[\u0300\u0301\u0308]")  # stress accents, and the diaeresis that makes ё
-_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class RawToken:
 def normalise_word(word: str) -> str:
     """Casefold and strip what should not distinguish words: accents, ё, invisible characters, curly quotes."""
     word = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")
-    if _CYRILLIC_RE.search(word):
+    if CYRILLIC_RE.search(word):
         # Keep й (и + breve); drop stress marks and turn ё into е, as Russian spelling allows.
         word = unicodedata.normalize("NFC", _STRESS_RE.sub("", unicodedata.normalize("NFD", word)))
         return _INVISIBLE_RE.sub("", word)
@@ -55,7 +55,7 @@ def normalise_number(number: str) -> str:
 
 
 def _script(word: str) -> str:
-    if _CYRILLIC_RE.search(word):
+    if CYRILLIC_RE.search(word):
         return "cyrillic"
     if word.isascii():
         return "latin"
