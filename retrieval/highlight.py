@@ -5,11 +5,22 @@ from __future__ import annotations
 from typing import Callable
 
 
-def mark_spans(text: str, spans, before: str, after: str, escape: Callable[[str], str] = str) -> str:
-    """`text` with each (start, end) span wrapped in `before`/`after`; `escape` is applied to the text
-    pieces only, so markup in the excerpt can never mix with the marks."""
-    pieces, cursor = [], 0
+def join_adjacent(text: str, spans) -> list[tuple[int, int]]:
+    """Spans separated only by spaces merged into one, so "Minsk Automobile Plant" is marked as a whole."""
+    joined: list[tuple[int, int]] = []
     for start, end in sorted(spans):
+        if joined and joined[-1][1] <= start and not text[joined[-1][1]:start].strip():
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def mark_spans(text: str, spans, before: str, after: str, escape: Callable[[str], str] = str) -> str:
+    """`text` with each (start, end) span wrapped in `before`/`after` (adjacent spans joined); `escape` is
+    applied to the text pieces only, so markup in the excerpt can never mix with the marks."""
+    pieces, cursor = [], 0
+    for start, end in join_adjacent(text, spans):
         if start < cursor or end > len(text) or start >= end:
             continue  # overlapping or out-of-range spans are skipped, never allowed to corrupt the output
         pieces += [escape(text[cursor:start]), before, escape(text[start:end]), after]

@@ -1,0 +1,1 @@
+"""The Telegram bot. Knows retrieval only through Engine.search and Hit."""

@@ -1,0 +1,31 @@
+"""`python -m bot`: the Telegram bot with TELEGRAM_BOT_TOKEN set, the console chat without it."""
+
+import sys
+
+from retrieval import CorpusError, Engine
+
+from . import app, console
+from .config import ConfigError, load_settings
+from .service import AnswerService
+from .store import Store
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+        engine = Engine.load(settings.corpus)
+    except (ConfigError, CorpusError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if not settings.token:
+        return console.run(engine, settings)
+    app.configure_logging(settings)
+    store = Store(settings.database, settings.store_question_authors)
+    try:
+        app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)
+    finally:
+        store.close()
+    return 0
+
+
+sys.exit(main())

@@ -1,0 +1,89 @@
+"""Building the python-telegram-bot Application: handlers, rate limiter, command menu, logging."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
+                          CommandHandler, InlineQueryHandler, MessageHandler, filters)
+
+from . import handlers
+from .config import Settings
+from .ratelimit import FloodGuard
+from .service import AnswerService
+from .texts import COMMANDS
+
+
+class RedactToken(logging.Filter):
+    """Replaces the bot token wherever it would appear in a log line (httpx logs request URLs)."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg, record.args = message.replace(self.token, "<token>"), None
+            if record.exc_info and record.exc_info[1] and self.token in str(record.exc_info[1]):
+                record.exc_text = logging.Formatter().formatException(record.exc_info).replace(
+                    self.token, "<token>")
+                record.exc_info = None
+                record.msg = f"{record.msg}\n{record.exc_text}"
+                record.exc_text = None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=getattr(logging, settings.log_level.upper(), logging.INFO))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token in the URL
+    redact = RedactToken(settings.token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+
+
+async def _post_init(application: Application) -> None:
+    for lang, commands in COMMANDS.items():
+        menu = [BotCommand(name, description) for name, description in commands]
+        await application.bot.set_my_commands(menu, language_code=lang)
+    await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ru"]])
+
+
+def build_application(settings: Settings, service: AnswerService) -> Application:
+    builder = (ApplicationBuilder().token(settings.token).post_init(_post_init)
+               .rate_limiter(AIORateLimiter(max_retries=3)).concurrent_updates(8))
+    if settings.api_base_url:
+        builder = builder.base_url(settings.api_base_url)
+    application = builder.build()
+    application.bot_data["service"] = service
+    application.bot_data["guard"] = FloodGuard(settings.rate_limit_messages, settings.rate_limit_seconds)
+
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    application.add_handlers([
+        CommandHandler(["start", "help"], handlers.start),
+        CommandHandler("sources", handlers.sources),
+        CommandHandler("ask", handlers.ask),
+        CommandHandler("stats", handlers.stats),
+        CommandHandler("reload", handlers.reload),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text),
+        MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text),
+        MessageHandler(private & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, handlers.not_text),
+        CallbackQueryHandler(handlers.button),
+        InlineQueryHandler(handlers.inline),
+    ])
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+def run(application: Application, settings: Settings) -> None:
+    """Long polling by default; a webhook (secret token checked by PTB on every request) when configured."""
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=settings.webhook_path,
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
+            allowed_updates=Update.ALL_TYPES)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,111 @@
+"""Bot settings: a YAML file for what operators tune, environment variables for secrets and overrides.
+
+The token comes only from TELEGRAM_BOT_TOKEN, never from a file that could be committed. Every setting
+is listed in README.md ("Configuration"); each has an environment variable that overrides the file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from retrieval import DEFAULT_CORPUS
+
+CONFIG_ENV = "BOT_CONFIG"
+DEFAULT_CONFIG = Path("bot.yaml")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = ""
+    api_base_url: str = ""
+    admins: frozenset[int] = frozenset()
+    allowed_chats: frozenset[int] = frozenset()  # empty: every chat
+    corpus: Path = DEFAULT_CORPUS
+    database: Path = Path("var/bot.sqlite3")
+    rate_limit_messages: int = 8
+    rate_limit_seconds: float = 30.0
+    max_question_chars: int = 1000
+    page_size: int = 3
+    webhook_url: str = ""  # empty: long polling
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    webhook_secret: str = ""
+    webhook_max_body_bytes: int = 1_000_000
+    log_level: str = "INFO"
+    store_question_authors: bool = False
+
+
+# setting → (key in the YAML file, environment variable)
+SOURCES = {
+    "token": (None, "TELEGRAM_BOT_TOKEN"),
+    "api_base_url": (None, "TELEGRAM_API_BASE_URL"),
+    "admins": ("admins", "BOT_ADMINS"),
+    "allowed_chats": ("allowed_chats", "BOT_ALLOWED_CHATS"),
+    "corpus": ("corpus", "BOT_CORPUS"),
+    "database": ("database", "BOT_DATABASE"),
+    "rate_limit_messages": ("rate_limit_messages", "BOT_RATE_LIMIT_MESSAGES"),
+    "rate_limit_seconds": ("rate_limit_seconds", "BOT_RATE_LIMIT_SECONDS"),
+    "max_question_chars": ("max_question_chars", "BOT_MAX_QUESTION_CHARS"),
+    "page_size": ("page_size", "BOT_PAGE_SIZE"),
+    "webhook_url": ("webhook_url", "BOT_WEBHOOK_URL"),
+    "webhook_listen": ("webhook_listen", "BOT_WEBHOOK_LISTEN"),
+    "webhook_port": ("webhook_port", "BOT_WEBHOOK_PORT"),
+    "webhook_path": ("webhook_path", "BOT_WEBHOOK_PATH"),
+    "webhook_secret": (None, "TELEGRAM_WEBHOOK_SECRET"),
+    "webhook_max_body_bytes": ("webhook_max_body_bytes", "BOT_WEBHOOK_MAX_BODY_BYTES"),
+    "log_level": ("log_level", "BOT_LOG_LEVEL"),
+    "store_question_authors": ("store_question_authors", "BOT_STORE_QUESTION_AUTHORS"),
+}
+
+
+def _convert(name: str, value, kind):
+    try:
+        if kind is frozenset:
+            items = value.split(",") if isinstance(value, str) else (value or [])
+            return frozenset(int(str(item).strip()) for item in items if str(item).strip())
+        if kind is bool:
+            return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
+        if kind is Path:
+            return Path(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting '{name}': cannot use {value!r}") from None
+
+
+def load_settings(environ: dict | None = None) -> Settings:
+    """Defaults, then the YAML file (BOT_CONFIG, or ./bot.yaml when present), then the environment."""
+    environ = os.environ if environ is None else environ
+    path = Path(environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+    from_file: dict = {}
+    if environ.get(CONFIG_ENV) or path.exists():
+        try:
+            from_file = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as error:
+            raise ConfigError(f"{path}: {error}") from None
+        if not isinstance(from_file, dict):
+            raise ConfigError(f"{path}: expected a mapping of settings")
+        unknown = sorted(set(from_file) - {key for key, _ in SOURCES.values() if key})
+        if unknown:
+            raise ConfigError(f"{path}: unknown setting {unknown[0]!r}")
+    kinds = {f.name: f.type for f in fields(Settings)}
+    values = {}
+    for name, (key, env) in SOURCES.items():
+        kind = {"frozenset[int]": frozenset, "Path": Path, "int": int, "float": float, "bool": bool}.get(
+            str(kinds[name]), str)
+        if env in environ and environ[env] != "":
+            values[name] = _convert(name, environ[env], kind)
+        elif key and key in from_file:
+            values[name] = _convert(name, from_file[key], kind)
+    settings = Settings(**values)
+    if settings.page_size < 1 or settings.rate_limit_messages < 1 or settings.max_question_chars < 1:
+        raise ConfigError("page_size, rate_limit_messages and max_question_chars must be at least 1")
+    return settings

@@ -1,0 +1,43 @@
+"""The local console chat: what `make run` starts when there is no TELEGRAM_BOT_TOKEN.
+
+It answers questions read from standard input with the same replies the bot would send, as plain text:
+with a prompt when a person is typing at a terminal, line by line when input is piped.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from retrieval import Engine
+
+from . import callbacks, render
+from .config import Settings
+from .service import AnswerService
+from .store import Store
+from .texts import language_of
+
+
+def run(engine: Engine, settings: Settings, stdin=sys.stdin, stdout=sys.stdout) -> int:
+    lang = language_of(os.environ.get("LANG"))
+    service = AnswerService(engine, Store(":memory:"), settings)
+    interactive = stdin.isatty()
+    if interactive:
+        print(as_plain(render.start(lang)), file=stdout)
+        print("(Ctrl-D to quit)\n", file=stdout)
+    while True:
+        if interactive:
+            print("> ", end="", file=stdout, flush=True)
+        line = stdin.readline()
+        if not line:
+            return 0
+        if not interactive and not line.strip():
+            continue
+        print(as_plain(service.ask(line.rstrip("\n"), lang)), end="\n\n", file=stdout, flush=True)
+
+
+def as_plain(reply: render.Reply) -> str:
+    """The reply's text, and its example-question buttons as a list (other buttons need Telegram)."""
+    examples = [b.label for row in reply.buttons for b in row
+                if isinstance(callbacks.decode(b.data), callbacks.Example)]
+    return "\n".join([render.to_plain(reply.text)] + [f"  • {label}" for label in examples])

@@ -1,0 +1,198 @@
+"""One small async function per kind of update. They translate between Telegram and AnswerService."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+                      InputTextMessageContent, LinkPreviewOptions, Message, Update)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from . import callbacks, render
+from .ratelimit import FloodGuard
+from .render import Reply
+from .service import AnswerService
+from .texts import EXAMPLES, language_of, text
+
+log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> AnswerService:
+    return context.bot_data["service"]
+
+
+def _lang(update: Update) -> str:
+    user = update.effective_user
+    return language_of(user.language_code if user else None)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                 for row in reply.buttons])
+
+
+async def send(message: Message, reply: Reply) -> None:
+    await message.reply_html(reply.text, reply_markup=keyboard(reply), link_preview_options=NO_PREVIEW,
+                             do_quote=message.chat.type != ChatType.PRIVATE)
+
+
+def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether this chat may use the bot; a chat outside the allow-list is told so once."""
+    allowed = _service(context).settings.allowed_chats
+    chat = update.effective_chat
+    if not allowed or chat is None or chat.id in allowed:
+        return True
+    refused: set = context.bot_data.setdefault("refused_chats", set())
+    if chat.id not in refused and update.effective_message:
+        refused.add(chat.id)
+        context.application.create_task(
+            update.effective_message.reply_text(text(_lang(update), "not_allowed")), update=update)
+    return False
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """The common path of every question: flood check, search, reply."""
+    message, lang = update.effective_message, _lang(update)
+    guard: FloodGuard = context.bot_data["guard"]
+    allowed, warn, wait = guard.check(update.effective_user.id if update.effective_user else 0)
+    if not allowed:
+        if warn:
+            await message.reply_text(text(lang, "slow_down", seconds=wait))
+        return
+    author = update.effective_user.id if update.effective_user else None
+    await send(message, _service(context).ask(question, lang, author))
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if _admitted(update, context):
+        await send(update.effective_message, render.start(_lang(update)))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if _admitted(update, context):
+        await update.effective_message.reply_html(render.sources(_service(context).engine.documents,
+                                                                 _lang(update)), link_preview_options=NO_PREVIEW)
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not _admitted(update, context):
+        return
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await update.effective_message.reply_text(text(_lang(update), "ask_usage"))
+        return
+    await answer_question(update, context, question)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if _admitted(update, context):
+        await answer_question(update, context, update.effective_message.text or "")
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, only messages that mention the bot or reply to it are questions."""
+    message, bot = update.effective_message, context.bot
+    mention = f"@{bot.username}".lower() if bot.username else None
+    content = message.text or ""
+    replied = message.reply_to_message and message.reply_to_message.from_user \
+        and message.reply_to_message.from_user.id == bot.id
+    mentioned = mention is not None and mention in content.lower()
+    if not (replied or mentioned) or not _admitted(update, context):
+        return
+    if mention:
+        content = re.sub(re.escape(mention), " ", content, flags=re.IGNORECASE)
+    await answer_question(update, context, content)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if _admitted(update, context):
+        await update.effective_message.reply_text(text(_lang(update), "not_text"))
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in _service(context).settings.admins
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = _lang(update)
+    if not _is_admin(update, context):
+        await update.effective_message.reply_text(text(lang, "admins_only"))
+        return
+    await update.effective_message.reply_html(_service(context).stats(lang))
+
+
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = _lang(update)
+    if not _is_admin(update, context):
+        await update.effective_message.reply_text(text(lang, "admins_only"))
+        return
+    await update.effective_message.reply_html(await _service(context).reload(lang))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every callback is answered, whatever its data, so the client's spinner stops."""
+    query, lang, service = update.callback_query, _lang(update), _service(context)
+    data = callbacks.decode(query.data)
+    message = query.message if isinstance(query.message, Message) else None
+    match data:
+        case callbacks.Page(question_id, page):
+            reply = service.page(question_id, page, lang)
+            if reply is None or message is None:
+                await query.answer(text(lang, "page_gone"))
+                return
+            await query.answer()
+            try:
+                await query.edit_message_text(reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply),
+                                              link_preview_options=NO_PREVIEW)
+            except BadRequest as error:  # "message is not modified" after a double tap
+                log.info("edit skipped for update %s: %s", update.update_id, error)
+        case callbacks.Paragraph(key, number):
+            body = service.paragraph(key, number, lang)
+            if body is None or message is None:
+                await query.answer(text(lang, "expired"))
+                return
+            await query.answer()
+            await message.reply_html(body, link_preview_options=NO_PREVIEW)
+        case callbacks.Vote(question_id, up):
+            recorded = service.store.vote(question_id, query.from_user.id, up)
+            await query.answer(text(lang, "thanks" if recorded else "expired"))
+        case callbacks.Example(example_lang, index) if index < len(EXAMPLES[example_lang]) and message:
+            await query.answer()
+            await send(message, service.ask(EXAMPLES[example_lang][index], lang, query.from_user.id))
+        case _:
+            await query.answer(text(lang, "expired"))
+
+
+async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, lang = update.inline_query, _lang(update)
+    hits = _service(context).inline_hits(query.query)
+    results = [
+        InlineQueryResultArticle(
+            id=str(i),
+            title=hit.excerpt[:100],
+            description=render.to_plain(render.citation(hit, lang))[:200],
+            input_message_content=InputTextMessageContent(
+                render.render_hits([hit], lang), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),
+        )
+        for i, hit in enumerate(hits)
+    ]
+    await query.answer(results, cache_time=60)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its update id, and tell the user something went wrong."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error handling update %s: %s", update_id, context.error,
+              exc_info=(type(context.error), context.error, context.error.__traceback__))
+    if isinstance(update, Update) and update.effective_message:
+        try:
+            await update.effective_message.reply_text(text(_lang(update), "error"))
+        except Exception as error:  # noqa: BLE001 - the error reply is best effort
+            log.error("could not tell the user about update %s: %s", update_id, error)

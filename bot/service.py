@@ -1,0 +1,89 @@
+"""What the bot does with a question, independent of Telegram: used by the handlers and the console chat.
+
+It owns the search engine (swapped whole on /reload, so a broken corpus never replaces a good one), the
+store, and the rules for odd input: empty questions get a hint, very long ones are cut to the configured
+length with a notice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+from retrieval import CorpusError, Engine, Hit
+
+from . import callbacks, render
+from .config import Settings
+from .render import Reply
+from .store import Store
+from .texts import text
+
+
+class AnswerService:
+    def __init__(self, engine: Engine, store: Store, settings: Settings):
+        self.engine = engine
+        self.store = store
+        self.settings = settings
+
+    def _page(self, question: str, page: int) -> tuple[list[Hit], bool]:
+        size = self.settings.page_size
+        hits = self.engine.search(question, k=size * (page + 1) + 1)
+        return hits[size * page: size * (page + 1)], len(hits) > size * (page + 1)
+
+    def ask(self, question: str, lang: str, author: int | None = None) -> Reply:
+        """The first page of answers to `question`, with its buttons; the question is recorded."""
+        question = question.strip()
+        if not question:
+            return Reply(text(lang, "empty"))
+        notice = ""
+        if len(question) > self.settings.max_question_chars:
+            question = question[: self.settings.max_question_chars]
+            notice = text(lang, "too_long", limit=self.settings.max_question_chars) + "\n\n"
+        hits, has_more = self._page(question, 0)
+        question_id = self.store.add_question(question, lang, len(hits), author)
+        reply = render.answer(hits, lang, question_id, 0, self.settings.page_size, has_more)
+        return Reply(notice + reply.text, reply.buttons) if notice else reply
+
+    def page(self, question_id: int, page: int, lang: str) -> Reply | None:
+        """Page `page` of a stored question's answers, or None when the question or page is gone."""
+        stored = self.store.question(question_id)
+        if stored is None:
+            return None
+        hits, has_more = self._page(stored[0], page)
+        if not hits:
+            return None
+        return render.answer(hits, lang, question_id, page, self.settings.page_size, has_more)
+
+    def paragraph(self, doc_key: str, number: int, lang: str) -> str | None:
+        """The full paragraph a button points to, with its citation, or None if the corpus no longer has it."""
+        for doc in self.engine.documents:
+            if callbacks.doc_key(doc.id) == doc_key:
+                body = self.engine.paragraph(doc.id, number)
+                if body is None:
+                    return None
+                cited = Hit(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language,
+                            number, body, body, (), 0.0)
+                return render.paragraph(cited, body, lang)
+        return None
+
+    def inline_hits(self, question: str) -> list[Hit]:
+        question = question.strip()[: self.settings.max_question_chars]
+        return self.engine.search(question, k=5) if question else []
+
+    async def reload(self, lang: str) -> str:
+        """Re-read the corpus in a worker thread; on any corpus error keep serving the old one."""
+        try:
+            engine = await asyncio.to_thread(Engine.load, self.settings.corpus)
+        except CorpusError as error:
+            return text(lang, "reload_failed", error=html.escape(str(error)))
+        self.engine = engine
+        return text(lang, "reloaded", documents=len(engine.documents), passages=len(engine.passages))
+
+    def stats(self, lang: str) -> str:
+        stats = self.store.stats()
+
+        def listing(rows) -> str:
+            return "\n".join(f"{n}× {html.escape(q[:120])}" for q, n in rows) or text(lang, "none")
+
+        return text(lang, "stats", questions=stats.questions, unanswered=stats.unanswered, up=stats.up,
+                    down=stats.down, top=listing(stats.top), missed=listing(stats.missed))

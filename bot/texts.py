@@ -1,0 +1,110 @@
+"""Everything the bot says to people, in Russian and English.
+
+The interface follows the user's Telegram language: English for `en*`, Russian for everyone else (the
+corpus and most users are Belarusian and Russian). Excerpts are never translated.
+"""
+
+from __future__ import annotations
+
+LANGUAGES = ("ru", "en")
+
+
+def language_of(language_code: str | None) -> str:
+    """'en' for English-language Telegram clients, 'ru' otherwise."""
+    return "en" if (language_code or "").lower().startswith("en") else "ru"
+
+
+EXAMPLES = {
+    "ru": (
+        "Какое соглашение подписал МАЗ?",
+        "Сколько компаний участвовало в Иннопроме?",
+        "Что Беларусь предлагает Свердловской области?",
+        "Кто гендиректор Могилевлифтмаша?",
+    ),
+    "en": (
+        "What agreement did MAZ sign?",
+        "How many companies took part in INNOPROM?",
+        "What help did Belarus offer with elevators?",
+        "How many documents were planned to be signed in Minsk?",
+    ),
+}
+
+TEXTS = {
+    "ru": {
+        "start": (
+            "Здравствуйте! Я отвечаю на вопросы о промышленной выставке <b>ИННОПРОМ</b> и о белорусско-"
+            "российских промышленных соглашениях — цитатами из новостей, с указанием источника.\n\n"
+            "Я знаю о выставках в Екатеринбурге и Минске, о соглашениях и контрактах, о компаниях "
+            "(МАЗ, БелАЗ, Трансмашхолдинг, Могилевлифтмаш) и о сотрудничестве со Свердловской областью.\n\n"
+            "Спросите своими словами или нажмите на пример:"
+        ),
+        "no_answer": "В моих источниках нет ответа на этот вопрос. Я знаю о выставке ИННОПРОМ, соглашениях "
+                     "Беларуси и России и компаниях вроде МАЗ и БелАЗ. Например:",
+        "empty": "Напишите вопрос текстом — например, «Какое соглашение подписал МАЗ?»",
+        "too_long": "Вопрос слишком длинный: я прочитал только первые {limit} символов.",
+        "not_text": "Я понимаю только текстовые вопросы. Напишите, что вы хотите узнать о ИННОПРОМ.",
+        "slow_down": "Слишком много вопросов подряд. Пожалуйста, подождите {seconds} с.",
+        "more": "Ещё ▶",
+        "back": "◀ Назад",
+        "paragraph_button": "📄 {n}",
+        "thanks": "Спасибо за отзыв!",
+        "page_gone": "Больше результатов нет.",
+        "expired": "Эта кнопка устарела. Задайте вопрос ещё раз.",
+        "paragraph": "абзац {n}",
+        "sources_title": "<b>Источники</b> ({count}):",
+        "ask_usage": "Напишите вопрос после команды: /ask Какое соглашение подписал МАЗ?",
+        "admins_only": "Эта команда только для администраторов.",
+        "reloaded": "Корпус перечитан: {documents} статей, {passages} фрагментов.",
+        "reload_failed": "Корпус не перечитан, работаю на прежнем. Ошибка: {error}",
+        "error": "Что-то пошло не так. Попробуйте ещё раз чуть позже.",
+        "not_allowed": "Этот бот работает только в разрешённых чатах.",
+        "inline_more": "Цитата из новостей",
+        "stats": ("<b>Статистика</b>\nВопросов: {questions}, без ответа: {unanswered}\n"
+                  "Отзывы: 👍 {up} · 👎 {down}\n\n<b>Частые вопросы</b>\n{top}\n\n<b>Без ответа</b>\n{missed}"),
+        "none": "—",
+    },
+    "en": {
+        "start": (
+            "Hello! I answer questions about the <b>INNOPROM</b> industrial exhibition and the "
+            "Belarus–Russia industrial agreements, with quotes from the news and their sources.\n\n"
+            "I know about the exhibitions in Yekaterinburg and Minsk, the agreements and contracts, the "
+            "companies (MAZ, BelAZ, Transmashholding, Mogilevliftmash) and cooperation with Sverdlovsk Oblast.\n\n"
+            "Ask in your own words or tap an example:"
+        ),
+        "no_answer": "My sources do not answer that. I know about the INNOPROM exhibition, the "
+                     "Belarus–Russia agreements and companies such as MAZ and BelAZ. For example:",
+        "empty": "Please type a question — for example, “What agreement did MAZ sign?”",
+        "too_long": "That question is very long: I read only its first {limit} characters.",
+        "not_text": "I only understand text questions. Type what you would like to know about INNOPROM.",
+        "slow_down": "Too many questions at once. Please wait {seconds} s.",
+        "more": "More ▶",
+        "back": "◀ Back",
+        "paragraph_button": "📄 {n}",
+        "thanks": "Thank you for the feedback!",
+        "page_gone": "No more results.",
+        "expired": "This button has expired. Please ask again.",
+        "paragraph": "paragraph {n}",
+        "sources_title": "<b>Sources</b> ({count}):",
+        "ask_usage": "Put the question after the command: /ask What agreement did MAZ sign?",
+        "admins_only": "This command is for administrators only.",
+        "reloaded": "Corpus reloaded: {documents} articles, {passages} passages.",
+        "reload_failed": "Corpus not reloaded; still serving the previous one. Error: {error}",
+        "error": "Something went wrong. Please try again a little later.",
+        "not_allowed": "This bot only works in approved chats.",
+        "inline_more": "Quote from the news",
+        "stats": ("<b>Statistics</b>\nQuestions: {questions}, unanswered: {unanswered}\n"
+                  "Feedback: 👍 {up} · 👎 {down}\n\n<b>Top questions</b>\n{top}\n\n<b>Unanswered</b>\n{missed}"),
+        "none": "—",
+    },
+}
+
+COMMANDS = {
+    "ru": (("start", "Что умеет бот"), ("help", "Примеры вопросов"), ("sources", "Статьи в корпусе"),
+           ("ask", "Задать вопрос (в группе)")),
+    "en": (("start", "What the bot does"), ("help", "Example questions"), ("sources", "Articles in the corpus"),
+           ("ask", "Ask a question (in groups)")),
+}
+
+
+def text(lang: str, key: str, **values) -> str:
+    return TEXTS[lang][key].format(**values)
