@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	@$(PY) -m retrieval search --batch
+	@$(PY) -m bot
 
 test: $(STAMP)
 	@$(PY) -m pytest -q

@@ -19,6 +19,13 @@ from .texts import language_of
 
 
 def run(engine: Engine, settings: Settings, stdin=sys.stdin, stdout=sys.stdout) -> int:
+    try:
+        return _chat(engine, settings, stdin, stdout)
+    except (BrokenPipeError, KeyboardInterrupt):  # output closed early (`| head`), or Ctrl-C
+        return 0
+
+
+def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
     lang = language_of(os.environ.get("LANG"))
     service = AnswerService(engine, Store(":memory:"), settings)
     interactive = stdin.isatty()
