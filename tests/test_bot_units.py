@@ -1,0 +1,142 @@
+"""The bot's pure parts: rendering, callback data, settings, flood control, the console chat."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from bot import callbacks, render
+from bot.config import ConfigError, load_settings
+from bot.console import run as console_run
+from bot.ratelimit import FloodGuard
+from bot.texts import EXAMPLES, language_of
+from retrieval import Hit
+from conftest import ROOT
+
+
+def hit(excerpt="MAZ signed <an> agreement & more", spans=((0, 3), (16, 25)), **fields):
+    values = dict(doc_id="doc-1", title="Title <1>", publisher="BelTA", date="2025-07-07", url="",
+                  language="en", paragraph=3, passage=excerpt, excerpt=excerpt, spans=spans, score=1.0)
+    values.update(fields)
+    return Hit(**values)
+
+
+def test_excerpt_is_escaped_and_matched_words_bold():
+    text = render.render_hits([hit()], "en")
+    assert "<b>MAZ</b> signed &lt;an&gt; <b>agreement</b> &amp; more" in text
+    assert "Title &lt;1&gt; · BelTA · 2025-07-07 · paragraph 3" in text
+
+
+def test_adjacent_matched_words_are_one_bold_run():
+    text = render.render_hits([hit("Minsk Automobile Plant (MAZ)", ((0, 5), (6, 16), (17, 22), (24, 27)))], "ru")
+    assert "<b>Minsk Automobile Plant</b> (<b>MAZ</b>)" in text and "абзац 3" in text
+
+
+def test_citation_links_to_the_url_when_there_is_one():
+    text = render.citation(hit(url='https://example.org/a?b=1&c="2"'), "en")
+    assert text.startswith('<a href="https://example.org/a?b=1&amp;c=&quot;2&quot;">Title &lt;1&gt;</a>')
+
+
+def test_markup_in_the_corpus_cannot_break_the_message():
+    nasty = '</blockquote><a href="x">' + "<b>" * 10 + " & ;"
+    text = render.render_hits([hit(nasty, ((0, 13),))], "en")
+    assert "<a href=" not in text.split("<i>")[0] and text.count("<blockquote>") == 1
+    assert text.count("<b>") == text.count("</b>") == 1
+
+
+def test_reply_never_exceeds_telegram_limit():
+    long = "Слово " * 3000
+    hits = [hit(long, ((0, 5), (6000, 6005), (17990, 17995))) for _ in range(3)]
+    text = render.render_hits(hits, "ru")
+    assert render.telegram_length(text) <= 4096
+    assert text.count("<blockquote>") == 3 and text.count("<b>") == text.count("</b>") and "…" in text
+
+
+def test_emoji_count_double_toward_the_limit():
+    text = render.render_hits([hit("🙂" * 3000, ())], "en")
+    assert render.telegram_length(text) <= 4096
+
+
+def test_answer_buttons_page_paragraph_and_vote():
+    reply = render.answer([hit(), hit(doc_id="doc-2", paragraph=5)], "en", question_id=42, page=1,
+                          page_size=2, has_more=True)
+    data = [b.data for row in reply.buttons for b in row]
+    assert data[:2] == ["m:42:0", "m:42:2"]
+    assert callbacks.decode(data[2]) == callbacks.Paragraph(callbacks.doc_key("doc-1"), 3)
+    assert data[-2:] == ["v:42:+", "v:42:-"] and reply.text.startswith("3.")
+    assert all(len(d.encode()) <= 64 for d in data)
+
+
+def test_no_hits_render_the_no_answer_reply():
+    reply = render.answer([], "en", 1, 0, 3, False)
+    assert reply.text.startswith("My sources do not answer") and len(reply.buttons) == len(EXAMPLES["en"])
+
+
+@pytest.mark.parametrize("data", ["", "x", "m:1", "m:a:1", "p:xyz:1", "v:1:*", "e:de:1", "m:1:1:1", None,
+                                  "m:" + "9" * 60 + ":1"])
+def test_callback_data_we_did_not_make_decodes_to_none(data):
+    assert callbacks.decode(data) is None
+
+
+def test_callback_data_round_trips():
+    for value in (callbacks.Page(123456789012, 7), callbacks.Vote(5, False), callbacks.Example("ru", 3),
+                  callbacks.Paragraph(callbacks.doc_key("x" * 200), 99)):
+        assert callbacks.decode(callbacks.encode(value)) == value
+
+
+def test_plain_text_for_the_console():
+    assert render.to_plain('1. <blockquote>a <b>b</b> &lt;c&gt;</blockquote>\n— <i><a href="u?a=1&amp;b">T</a></i>') \
+        == "1. a **b** <c>\n— T (u?a=1&b)"
+
+
+@pytest.mark.parametrize("code, lang", [("en", "en"), ("en-GB", "en"), ("ru", "ru"), ("be", "ru"), (None, "ru")])
+def test_interface_language(code, lang):
+    assert language_of(code) == lang
+
+
+def test_settings_from_file_and_environment(tmp_path):
+    config = tmp_path / "bot.yaml"
+    config.write_text("admins: [1, 2]\nrate_limit_messages: 4\npage_size: 2\n")
+    settings = load_settings({"BOT_CONFIG": str(config), "BOT_ADMINS": "7,8", "TELEGRAM_BOT_TOKEN": "t"})
+    assert settings.admins == {7, 8} and settings.rate_limit_messages == 4 and settings.page_size == 2
+    assert settings.token == "t"
+    with pytest.raises(ConfigError, match="unknown setting"):
+        config.write_text("token: secret\n")
+        load_settings({"BOT_CONFIG": str(config)})
+    with pytest.raises(ConfigError, match="page_size"):
+        load_settings({"BOT_PAGE_SIZE": "zero"})
+
+
+def test_flood_guard_warns_once_per_window():
+    now = [0.0]
+    guard = FloodGuard(3, 10, clock=lambda: now[0])
+    results = [guard.check(1) for _ in range(6)]
+    assert [allowed for allowed, _, _ in results] == [True] * 3 + [False] * 3
+    assert [warn for _, warn, _ in results] == [False] * 3 + [True, False, False]
+    assert guard.check(2)[0]
+    now[0] = 10.5
+    assert guard.check(1)[0]
+
+
+def test_every_example_question_is_answered(engine):
+    for lang, questions in EXAMPLES.items():
+        for question in questions:
+            assert engine.search(question), question
+
+
+def test_console_chat_answers_piped_questions(engine):
+    from bot.config import Settings
+    out = io.StringIO()
+    console_run(engine, Settings(), io.StringIO("Какое соглашение подписал МАЗ?\n\nWhat is the capital of France?\n"),
+                out)
+    text = out.getvalue()
+    assert "**Minsk Automobile Plant** (**MAZ**)" in text and "2025-07-07" in text
+    assert "• " in text and text.count("1. ") == 1
+
+
+def test_python_m_bot_without_token_is_the_console():
+    env = {"PATH": "/usr/bin:/bin", "BOT_CONFIG": "", "LANG": "C.UTF-8"}
+    result = subprocess.run([sys.executable, "-m", "bot"], input="Какое соглашение подписал МАЗ?\n", text=True,
+                            capture_output=True, cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 0 and "(**MAZ**)" in result.stdout and "абзац 3" in result.stdout
