@@ -1,0 +1,66 @@
+"""Webhook mode: the bot registers its webhook and accepts only requests carrying the secret token."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from botapi import BotApiStandIn
+from conftest import ROOT
+from test_bot_e2e import TOKEN, message
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post(url: str, body: dict, secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_webhook_checks_the_secret_token(tmp_path):
+    port = free_port()
+    with BotApiStandIn(TOKEN) as api:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
+               "BOT_DATABASE": str(tmp_path / "bot.sqlite3"), "BOT_CONFIG": "",
+               "BOT_WEBHOOK_URL": "https://bot.example.invalid/telegram", "BOT_WEBHOOK_LISTEN": "127.0.0.1",
+               "BOT_WEBHOOK_PORT": str(port), "BOT_WEBHOOK_PATH": "telegram", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}
+        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            registered = api.wait_for(lambda calls: [p for m, p in calls if m == "setWebhook"], timeout=60)[0]
+            assert registered["url"] == "https://bot.example.invalid/telegram"
+            assert registered["secret_token"] == "s3cret"
+            url = f"http://127.0.0.1:{port}/telegram"
+            deadline = time.monotonic() + 20
+            update = {"update_id": 1, **message("Какое соглашение подписал МАЗ?")}
+            while True:  # the server may need a moment after setWebhook
+                try:
+                    status = post(url, update, "wrong")
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
+            assert status == 403
+            assert post(url, update, None) == 403
+            assert not api.calls_of("sendMessage")
+            assert post(url, update, "s3cret") == 200
+            reply = api.wait_for(lambda calls: [p for m, p in calls if m == "sendMessage"])[0]
+            assert "MAZ" in reply["text"]
+        finally:
+            process.terminate()
+            assert process.wait(timeout=15) == 0
