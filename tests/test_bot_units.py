@@ -140,3 +140,8 @@ def test_python_m_bot_without_token_is_the_console():
     result = subprocess.run([sys.executable, "-m", "bot"], input="Какое соглашение подписал МАЗ?\n", text=True,
                             capture_output=True, cwd=ROOT, env=env, timeout=120)
     assert result.returncode == 0 and "(**MAZ**)" in result.stdout and "абзац 3" in result.stdout
+
+
+def test_example_settings_file_is_valid():
+    settings = load_settings({"BOT_CONFIG": str(ROOT / "deploy" / "bot.example.yaml")})
+    assert settings.page_size == 3 and not settings.webhook_url
