@@ -178,6 +178,25 @@ def test_group_messages_need_a_mention(bot):
     assert len(after) == before + 1
 
 
+def test_reply_to_the_bot_in_a_group_is_a_question(bot):
+    reply = ask(bot, message("@innoprom_test_bot Какой трамвай показали?", chat=GROUP), chat_id=GROUP["id"])
+    bot_message = {"message_id": 77, "date": int(time.time()), "chat": GROUP, "from": BOT_USER, "text": reply["text"]}
+    follow_up = ask(bot, message("А какое соглашение подписал МАЗ?", chat=GROUP, reply_to_message=bot_message),
+                    chat_id=GROUP["id"])
+    assert "MAZ" in follow_up["text"]
+
+
+def test_whitespace_message_gets_a_hint(bot):
+    reply = ask(bot, message("   \n  ", user=EN_USER))
+    assert "type a question" in reply["text"]
+
+
+def test_admin_reload(bot):
+    reply = ask(bot, message("/reload"))
+    assert "Корпус перечитан: 5 статей" in reply["text"]
+    assert "administrators" in ask(bot, message("/reload", user=EN_USER))["text"]
+
+
 def test_ask_command_in_a_group(bot):
     reply = ask(bot, message("/ask Какой трамвай показали?", chat=GROUP), chat_id=GROUP["id"])
     assert "Voevoda" in reply["text"]

@@ -145,3 +145,14 @@ def test_python_m_bot_without_token_is_the_console():
 def test_example_settings_file_is_valid():
     settings = load_settings({"BOT_CONFIG": str(ROOT / "deploy" / "bot.example.yaml")})
     assert settings.page_size == 3 and not settings.webhook_url
+
+
+async def test_reload_keeps_the_last_good_corpus(engine, make_corpus):
+    from bot.config import Settings
+    from bot.service import AnswerService
+    from bot.store import Store
+    broken = make_corpus({"documents.yaml": "- id: x\n  file: missing.txt\n  language: en\n"})
+    service = AnswerService(engine, Store(":memory:"), Settings(corpus=broken))
+    message = await service.reload("en")
+    assert "not reloaded" in message and "documents.yaml:2" in message
+    assert service.engine is engine and service.ask("Какое соглашение подписал МАЗ?", "ru").buttons
