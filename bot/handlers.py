@@ -115,25 +115,27 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(text(_lang(update), "not_text"))
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in _service(context).settings.admins
+def admin_only(handler):
+    """Admin commands check the user id on every call, against the configured admins."""
+
+    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None or user.id not in _service(context).settings.admins:
+            await update.effective_message.reply_text(text(_lang(update), "admins_only"))
+            return
+        await handler(update, context)
+
+    return checked
 
 
+@admin_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = _lang(update)
-    if not _is_admin(update, context):
-        await update.effective_message.reply_text(text(lang, "admins_only"))
-        return
-    await update.effective_message.reply_html(_service(context).stats(lang))
+    await update.effective_message.reply_html(_service(context).stats(_lang(update)))
 
 
+@admin_only
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = _lang(update)
-    if not _is_admin(update, context):
-        await update.effective_message.reply_text(text(lang, "admins_only"))
-        return
-    await update.effective_message.reply_html(await _service(context).reload(lang))
+    await update.effective_message.reply_html(await _service(context).reload(_lang(update)))
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
