@@ -87,15 +87,7 @@ class BM25Index:
 
     def top(self, query: list[str], k: int) -> list[tuple[int, float]]:
         """The k best (passage id, score) pairs, best first; ties go to the earlier passage."""
-        candidates, scores = self.candidate_scores(query)
-        if k <= 0 or not len(candidates):
-            return []
-        if len(candidates) > k:
-            kth = -np.partition(-scores, k - 1)[k - 1]
-            keep = scores >= kth  # every passage tied with the k-th, so ties go to the earlier one
-            candidates, scores = candidates[keep], scores[keep]
-        order = np.lexsort((candidates, -scores))[:k]
-        return [(int(candidates[i]), float(scores[i])) for i in order]
+        return top_k(*self.candidate_scores(query), k)
 
     def scores(self, query: list[str]) -> np.ndarray:
         """Scores of all passages (zeros where no term matches), the shape `get_scores` returns."""
@@ -103,6 +95,18 @@ class BM25Index:
         candidates, scores = self.candidate_scores(query)
         result[candidates] = scores
         return result
+
+
+def top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """The k best (id, score) pairs by a partial sort, best first, ties to the lower id."""
+    if k <= 0 or not len(candidates):
+        return []
+    if len(candidates) > k:
+        kth = -np.partition(-scores, k - 1)[k - 1]
+        keep = scores >= kth  # every candidate tied with the k-th, so ties go to the lower id
+        candidates, scores = candidates[keep], scores[keep]
+    order = np.lexsort((candidates, -scores))[:k]
+    return [(int(candidates[i]), float(scores[i])) for i in order]
 
 
 def _okapi_idf(doc_freqs: np.ndarray, corpus_size: int, epsilon: float) -> np.ndarray:

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import indexfile
 from .analysis import Analyzer
-from .bm25 import BM25Index
+from .bm25 import BM25Index, top_k
 from .corpus import Corpus, Document, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_documents
@@ -64,16 +65,38 @@ class Hit:
 class Engine:
     """A loaded corpus with its analyser and index; build once, search many times."""
 
-    def __init__(self, corpus: Corpus, analyzer: Analyzer | None = None):
+    def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index):
         self.corpus = corpus
-        self.analyzer = analyzer or Analyzer(corpus.glossary)
-        self.passages: list[Passage] = split_documents([doc.paragraphs for doc in corpus.documents])
-        self.index = BM25Index.build([self.analyzer.terms(p.text) for p in self.passages])
+        self.analyzer = analyzer
+        self.passages = passages
+        self.index = index
 
     @classmethod
-    def load(cls, root: Path | str = DEFAULT_CORPUS) -> "Engine":
-        """Load the corpus folder `root` (raises CorpusError naming file and line when it is broken)."""
-        return cls(load_corpus(root))
+    def build(cls, corpus: Corpus, analyzer: Analyzer | None = None) -> "Engine":
+        """Analyse and index `corpus` from scratch."""
+        analyzer = analyzer or Analyzer(corpus.glossary)
+        passages = split_documents([doc.paragraphs for doc in corpus.documents])
+        return cls(corpus, analyzer, passages, BM25Index.build([analyzer.terms(p.text) for p in passages]))
+
+    @classmethod
+    def load(cls, root: Path | str = DEFAULT_CORPUS, saved_index: bool = True) -> "Engine":
+        """Load the corpus folder `root` (raises CorpusError naming file and line when it is broken).
+
+        With `saved_index`, the analysed index is read from `root/.search-index.npz` when it matches the
+        corpus and analyser, and otherwise built and saved there for the next start (see `indexfile`).
+        """
+        corpus = load_corpus(root)
+        if not saved_index:
+            return cls.build(corpus)
+        analyzer = Analyzer(corpus.glossary)
+        path = Path(root) / indexfile.INDEX_FILE
+        key = indexfile.corpus_key(corpus, analyzer.fingerprint)
+        saved = indexfile.load(path, key)
+        if saved is not None:
+            return cls(corpus, analyzer, *saved)
+        engine = cls.build(corpus, analyzer)
+        indexfile.save(path, key, engine.passages, engine.index)
+        return engine
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -91,35 +114,47 @@ class Engine:
             covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
         return covered / sum(word.weight for word in known)
 
+    def candidates(self, question: str, min_coverage: float = MIN_COVERAGE,
+                   min_known_share: float = MIN_KNOWN_SHARE) -> tuple[Query, np.ndarray, np.ndarray]:
+        """(query, passage ids, BM25 scores) of the passages that pass the no-answer rule, unordered."""
+        query = self.parse(question)
+        empty = np.empty(0, dtype=np.int32), np.empty(0)
+        if not query.words or len(query.known_words) < min_known_share * len(query.words):
+            return query, *empty
+        candidates, scores = self.index.candidate_scores(list(query.terms))
+        keep = self._coverage(query, candidates) >= min_coverage - 1e-12
+        return query, candidates[keep], scores[keep]
+
     def rank(self, question: str, min_coverage: float = MIN_COVERAGE,
              min_known_share: float = MIN_KNOWN_SHARE) -> tuple[Query, list[tuple[int, float]]]:
         """All passages that pass the no-answer rule, as (passage id, BM25 score), best first."""
-        query = self.parse(question)
-        if not query.words or len(query.known_words) < min_known_share * len(query.words):
-            return query, []
-        candidates, scores = self.index.candidate_scores(list(query.terms))
-        keep = self._coverage(query, candidates) >= min_coverage - 1e-12
-        candidates, scores = candidates[keep], scores[keep]
-        order = np.lexsort((candidates, -scores))
-        return query, [(int(candidates[i]), float(scores[i])) for i in order]
+        query, candidates, scores = self.candidates(question, min_coverage, min_known_share)
+        return query, top_k(candidates, scores, len(candidates))
 
     def search(self, question: str, k: int = 3, min_coverage: float = MIN_COVERAGE,
                min_known_share: float = MIN_KNOWN_SHARE) -> list[Hit]:
-        """Up to k hits for `question`, best first; no hits when the corpus does not answer it."""
-        query, ranked = self.rank(question, min_coverage, min_known_share)
+        """Up to k hits for `question`, best first; no hits when the corpus does not answer it.
+
+        Only the best few candidates are sorted (more only when near-duplicates use them up), so the cost
+        follows the number of matching passages, not the size of the corpus."""
+        query, candidates, scores = self.candidates(question, min_coverage, min_known_share)
         hits: list[Hit] = []
         seen_terms: list[frozenset[str]] = []
-        for passage_id, score in ranked:
-            if len(hits) >= k:
-                break
-            passage = self.passages[passage_id]
-            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), query)
-            if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
-                continue
-            seen_terms.append(excerpt.terms)
-            doc = self.corpus.documents[passage.doc]
-            hits.append(Hit(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language,
-                            passage.paragraph, passage.text, excerpt.text, excerpt.spans, score))
+        batch, done = 4 * k + 8, 0
+        while len(hits) < k and done < len(candidates):
+            ranked = top_k(candidates, scores, batch)
+            for passage_id, score in ranked[done:]:
+                if len(hits) >= k:
+                    break
+                passage = self.passages[passage_id]
+                excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), query)
+                if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
+                    continue
+                seen_terms.append(excerpt.terms)
+                doc = self.corpus.documents[passage.doc]
+                hits.append(Hit(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language,
+                                passage.paragraph, passage.text, excerpt.text, excerpt.spans, score))
+            done, batch = len(ranked), batch * 4
         return hits
 
     def paragraph(self, doc_id: str, number: int) -> str | None:

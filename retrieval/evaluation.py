@@ -197,7 +197,7 @@ def evaluate_xquad(folder: Path) -> str:
         corpus = Corpus(folder, documents, loaded["en"][0].glossary)
         questions = loaded[question_lang][1]
         paragraph_count = len(loaded["en"][0].documents)
-        engine = Engine(corpus, Analyzer())
+        engine = Engine.build(corpus, Analyzer())
         texts = [p.text for p in engine.passages]
 
         def relevant(doc: int, q) -> bool:
