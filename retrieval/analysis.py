@@ -95,6 +95,7 @@ def _russian(word: str) -> _Unit:
     return _Unit(_russian_stemmer().stemWord(lemma), stop, keys, "cyrillic")
 
 
+@lru_cache(maxsize=1_000_000)
 def _unit(norm: str, kind: str, capitalised: bool) -> _Unit:
     if kind == "cyrillic":
         return _russian(norm)

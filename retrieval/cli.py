@@ -67,6 +67,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run
+
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(run(args.source, sizes, args.questions, args.queries, args.baseline_queries, args.seed))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     evaluate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
     evaluate.set_defaults(run=_evaluate)
+
+    bench = commands.add_parser("bench", help="build/load/query cost at several corpus sizes")
+    bench.add_argument("--source", type=Path, default=DEFAULT_XQUAD / "xquad.en.dev.json",
+                       help="SQuAD-format file, or a corpus folder (then --questions)")
+    bench.add_argument("--questions", type=Path, default=None, help="question file for a corpus-folder source")
+    bench.add_argument("--sizes", default="1000,10000,50000", help="passage counts, comma-separated")
+    bench.add_argument("--queries", type=int, default=300, help="real questions timed per size")
+    bench.add_argument("--baseline-queries", type=int, default=50, help="questions timed with rank-bm25")
+    bench.add_argument("--seed", type=int, default=1)
+    bench.set_defaults(run=_bench)
     return parser
 
 

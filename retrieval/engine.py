@@ -147,6 +147,8 @@ class Engine:
                 if len(hits) >= k:
                     break
                 passage = self.passages[passage_id]
+                if any(hit.excerpt in passage.text for hit in hits):
+                    continue  # repeats a quote already shown: skip it before the costly analysis
                 excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), query)
                 if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
                     continue

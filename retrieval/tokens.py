@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Characters that may sit inside a word without splitting it: combining marks (stress accents), zero-width
 # joiners and soft hyphens that hostile or copy-pasted text carries.
@@ -36,6 +37,7 @@ class RawToken:
     capitalised: bool
 
 
+@lru_cache(maxsize=500_000)
 def normalise_word(word: str) -> str:
     """Casefold and strip what should not distinguish words: accents, ё, invisible characters, curly quotes."""
     word = unicodedata.normalize("NFKC", word).casefold().replace("’", "'")

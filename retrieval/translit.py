@@ -9,6 +9,7 @@ where the systems differ most, and inflected endings (-a, -u, -e) vanish with th
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -24,6 +25,7 @@ _NON_LETTERS_RE = re.compile(r"[^a-z]")
 MIN_KEY_LENGTH = 3  # shorter skeletons ("mr", "sv") collide with too many unrelated words
 
 
+@lru_cache(maxsize=500_000)
 def name_key(word: str) -> str | None:
     """The consonant skeleton of `word` in Latin letters, or None when it is too short to be telling."""
     latin = _NON_LETTERS_RE.sub("", anyascii(word).lower())

@@ -1,0 +1,149 @@
+"""`python -m retrieval bench`: how build, load, memory and query latency grow with the corpus.
+
+Corpora of the requested sizes are resampled from real sentences (a SQuAD-format file such as XQuAD, or a
+corpus folder): each passage joins 2–4 random sentences. Each size runs in fresh processes so that peak
+memory and load time are those of a real start: one process builds and saves the index (and times plain
+rank-bm25 `get_scores` on the same passages), another loads it and answers real questions.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from razdel import sentenize
+
+from . import indexfile
+from .corpus import load_corpus
+from .squad import load_squad
+
+PASSAGES_PER_FILE = 1000
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def source_texts(source: Path, questions_file: Path | None) -> tuple[list[str], list[str], str]:
+    """(sentences, questions, language) from a SQuAD file or a corpus folder (+ a question file)."""
+    if source.is_dir():
+        corpus = load_corpus(source)
+        paragraphs = [p for doc in corpus.documents for p in doc.paragraphs]
+        from .evaluation import load_questions
+        questions = [q.text for q in load_questions(questions_file)] if questions_file else []
+        language = corpus.documents[0].language
+    else:
+        language = "ru" if ".ru." in source.name else "en"
+        corpus, squad_questions = load_squad(source, language)
+        paragraphs = [doc.paragraphs[0] for doc in corpus.documents]
+        questions = [q.text for q in squad_questions]
+    sentences = [s.text for p in paragraphs for s in sentenize(p) if len(s.text.split()) >= 3]
+    return sentences, questions, language
+
+
+def write_corpus(folder: Path, sentences: list[str], size: int, language: str, seed: int) -> None:
+    rng = random.Random(seed)
+    passages = [" ".join(rng.choice(sentences) for _ in range(rng.randint(2, 4))) for _ in range(size)]
+    (folder / "articles").mkdir(parents=True)
+    manifest = []
+    for start in range(0, size, PASSAGES_PER_FILE):
+        name = f"part-{start // PASSAGES_PER_FILE:04d}"
+        (folder / "articles" / f"{name}.txt").write_text("\n".join(passages[start:start + PASSAGES_PER_FILE]),
+                                                         encoding="utf-8")
+        manifest.append(f"- id: {name}\n  file: articles/{name}.txt\n  language: {language}\n")
+    (folder / "documents.yaml").write_text("".join(manifest), encoding="utf-8")
+
+
+def build_step(folder: Path, questions: list[str], baseline_queries: int) -> dict:
+    """Build and save the index; time our scoring against rank-bm25's get_scores on the same terms."""
+    import numpy as np
+    from rank_bm25 import BM25Okapi
+
+    from .bm25 import top_k
+    from .engine import Engine
+
+    started = time.perf_counter()
+    engine = Engine.load(folder)
+    build_seconds = time.perf_counter() - started
+    words = sum(len(p.text.split()) for p in engine.passages)
+    terms = [engine.analyzer.terms(p.text) for p in engine.passages]
+    reference = BM25Okapi(terms)
+    queries = [list(engine.parse(q).terms) for q in questions[:baseline_queries]]
+    ours, theirs = [], []
+    for query in queries:
+        t0 = time.perf_counter()
+        top_k(*engine.index.candidate_scores(query), 10)
+        t1 = time.perf_counter()
+        scores = reference.get_scores(query)
+        np.argsort(-scores)[:10]
+        t2 = time.perf_counter()
+        ours.append(t1 - t0)
+        theirs.append(t2 - t1)
+    return {"passages": len(engine.passages), "build_s": build_seconds, "words_per_s": words / build_seconds,
+            "index_mib": (folder / indexfile.INDEX_FILE).stat().st_size / 2**20,
+            "score_ms": statistics.median(ours) * 1000, "rank_bm25_ms": statistics.median(theirs) * 1000,
+            "build_peak_mib": _peak_mib()}
+
+
+def serve_step(folder: Path, questions: list[str]) -> dict:
+    """Start as the bot does (load the saved index), then answer every question with the full search."""
+    started = time.perf_counter()
+    from .engine import Engine
+    engine = Engine.load(folder)
+    load_seconds = time.perf_counter() - started
+    latencies = []
+    for question in questions:
+        t0 = time.perf_counter()
+        engine.search(question, k=3)
+        latencies.append(time.perf_counter() - t0)
+    latencies.sort()
+    return {"load_s": load_seconds, "p50_ms": latencies[len(latencies) // 2] * 1000,
+            "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000, "serve_peak_mib": _peak_mib()}
+
+
+def _child(step: str, folder: Path, questions: list[str], baseline_queries: int) -> dict:
+    payload = json.dumps({"step": step, "folder": str(folder), "questions": questions,
+                          "baseline_queries": baseline_queries})
+    result = subprocess.run([sys.executable, "-m", "retrieval.bench"], input=payload, capture_output=True,
+                            text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run(source: Path, sizes: list[int], questions_file: Path | None, query_count: int,
+        baseline_queries: int, seed: int) -> str:
+    sentences, questions, language = source_texts(source, questions_file)
+    if not sentences or not questions:
+        raise SystemExit(f"error: {source} gave no sentences or no questions (pass --questions)")
+    questions = random.Random(seed).sample(questions, min(query_count, len(questions)))
+    lines = [f"Resampled from {len(sentences)} sentences of {source}; {len(questions)} real questions.",
+             f"{'passages':>9} {'build s':>8} {'words/s':>8} {'index MiB':>9} {'load s':>7} {'p50 ms':>7} "
+             f"{'p95 ms':>7} {'score ms':>8} {'bm25 ms':>8} {'ratio':>6} {'build MiB':>9} {'serve MiB':>9}"]
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "corpus"
+            write_corpus(folder, sentences, size, language, seed)
+            built = _child("build", folder, questions, baseline_queries)
+            served = _child("serve", folder, questions, baseline_queries)
+        ratio = built["rank_bm25_ms"] / max(built["score_ms"], 1e-6)
+        lines.append(f"{built['passages']:9d} {built['build_s']:8.1f} {built['words_per_s']:8.0f} "
+                     f"{built['index_mib']:9.1f} {served['load_s']:7.2f} {served['p50_ms']:7.2f} "
+                     f"{served['p95_ms']:7.2f} {built['score_ms']:8.3f} {built['rank_bm25_ms']:8.2f} "
+                     f"{ratio:6.0f} {built['build_peak_mib']:9.0f} {served['serve_peak_mib']:9.0f}")
+        print(lines[-1], file=sys.stderr, flush=True)
+    lines.append("p50/p95: full search (analysis, scoring, no-answer rule, excerpts). score ms: BM25 scoring and "
+                 "top-10 only, median, beside rank-bm25 get_scores + top-10 on the same passages and terms.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    job = json.loads(sys.stdin.read())
+    step = build_step if job["step"] == "build" else serve_step
+    args = (Path(job["folder"]), job["questions"]) + ((job["baseline_queries"],) if job["step"] == "build" else ())
+    print(json.dumps(step(*args)))
