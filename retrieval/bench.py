@@ -1,7 +1,7 @@
 """`python -m retrieval bench`: how build, load, memory and query latency grow with the corpus.
 
 Corpora of the requested sizes are resampled from real sentences (a SQuAD-format file such as XQuAD, or a
-corpus folder): each passage joins 2–4 random sentences. Each size runs in fresh processes so that peak
+corpus folder): each passage joins 2–4 random sentences (fewer when that would exceed the passage length limit). Each size runs in fresh processes so that peak
 memory and load time are those of a real start: one process builds and saves the index (and times plain
 rank-bm25 `get_scores` on the same passages), another loads it and answers real questions.
 """
@@ -22,6 +22,7 @@ from razdel import sentenize
 
 from . import indexfile
 from .corpus import load_corpus
+from .passages import MAX_PASSAGE_CHARS
 from .squad import load_squad
 
 PASSAGES_PER_FILE = 1000
@@ -50,7 +51,12 @@ def source_texts(source: Path, questions_file: Path | None) -> tuple[list[str], 
 
 def write_corpus(folder: Path, sentences: list[str], size: int, language: str, seed: int) -> None:
     rng = random.Random(seed)
-    passages = [" ".join(rng.choice(sentences) for _ in range(rng.randint(2, 4))) for _ in range(size)]
+    passages = []
+    while len(passages) < size:
+        chosen = [rng.choice(sentences) for _ in range(rng.randint(2, 4))]
+        while len(chosen) > 1 and len(" ".join(chosen)) > MAX_PASSAGE_CHARS:
+            chosen.pop()  # stay one passage, so the corpus has exactly `size` of them
+        passages.append(" ".join(chosen))
     (folder / "articles").mkdir(parents=True)
     manifest = []
     for start in range(0, size, PASSAGES_PER_FILE):

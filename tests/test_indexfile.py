@@ -89,3 +89,15 @@ def test_an_unwritable_folder_is_not_fatal(corpus, builds, monkeypatch):
     engine = Engine.load(corpus)
     assert engine.search(QUESTION) and not (corpus / indexfile.INDEX_FILE).exists()
     assert not list(corpus.glob("*.tmp"))
+
+
+def test_bench_command_prints_a_row_per_size(tmp_path):
+    import subprocess
+    import sys
+    result = subprocess.run(
+        [sys.executable, "-m", "retrieval", "bench", "--source", str(ROOT / "corpus"),
+         "--questions", str(ROOT / "tests" / "questions.yaml"), "--sizes", "60,120", "--queries", "10",
+         "--baseline-queries", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
+    assert [int(row[0]) for row in rows] == [60, 120] and all(len(row) == 12 for row in rows)
