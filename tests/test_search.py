@@ -73,7 +73,17 @@ def test_hits_are_ordered_by_score(engine):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-def test_index_matches_rank_bm25_on_the_corpus(engine):
+@pytest.mark.parametrize("source", ["project", "xquad"])
+def test_index_matches_rank_bm25_on_a_real_corpus(engine, source):
+    if source == "xquad":
+        if not (XQUAD / "xquad.ru.dev.json").exists():
+            pytest.skip("shared/xquad not present")
+        from retrieval.analysis import Analyzer
+        from retrieval.corpus import Corpus
+        from retrieval.squad import load_squad
+        documents = tuple(d for lang in ("ru", "en") for d in load_squad(XQUAD / f"xquad.{lang}.dev.json", lang)[0].documents)
+        engine = Engine.build(Corpus(XQUAD, documents, load_squad(XQUAD / "xquad.en.dev.json", "en")[0].glossary),
+                              Analyzer())
     corpus = [engine.analyzer.terms(p.text) for p in engine.passages]
     reference, ours = BM25Okapi(corpus), BM25Index.build(corpus)
     vocabulary = sorted({t for doc in corpus for t in doc})
