@@ -23,6 +23,9 @@ def main() -> int:
     store = Store(settings.database, settings.store_question_authors)
     try:
         app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     finally:
         store.close()
     return 0

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import BotCommand, Update
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, InlineQueryHandler, MessageHandler, filters)
 
-from . import handlers
-from .config import Settings
+from . import handlers, webhook
+from .config import ConfigError, Settings
 from .ratelimit import FloodGuard
 from .service import AnswerService
 from .texts import COMMANDS
@@ -40,6 +41,7 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=getattr(logging, settings.log_level.upper(), logging.INFO))
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token in the URL
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)  # bot.webhook logs refusals, one line each
     redact = RedactToken(settings.token)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
@@ -79,11 +81,10 @@ def build_application(settings: Settings, service: AnswerService) -> Application
 
 
 def run(application: Application, settings: Settings) -> None:
-    """Long polling by default; a webhook (secret token checked by PTB on every request) when configured."""
+    """Long polling by default; our webhook server (secret token, bounded body) when a URL is configured."""
     if settings.webhook_url:
-        application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path=settings.webhook_path,
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret or None,
-            allowed_updates=Update.ALL_TYPES)
+        if not settings.webhook_secret:
+            raise ConfigError("webhook mode needs TELEGRAM_WEBHOOK_SECRET")
+        asyncio.run(webhook.serve(application, settings, _post_init))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -39,6 +39,7 @@ class Settings:
     webhook_port: int = 8443
     webhook_path: str = "telegram"
     webhook_secret: str = ""
+    webhook_max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     store_question_authors: bool = False
 
@@ -60,6 +61,7 @@ SOURCES = {
     "webhook_port": ("webhook_port", "BOT_WEBHOOK_PORT"),
     "webhook_path": ("webhook_path", "BOT_WEBHOOK_PATH"),
     "webhook_secret": (None, "TELEGRAM_WEBHOOK_SECRET"),
+    "webhook_max_body_bytes": ("webhook_max_body_bytes", "BOT_WEBHOOK_MAX_BODY_BYTES"),
     "log_level": ("log_level", "BOT_LOG_LEVEL"),
     "store_question_authors": ("store_question_authors", "BOT_STORE_QUESTION_AUTHORS"),
 }
