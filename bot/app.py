@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, InlineQueryHandler, MessageHandler, filters)
 
@@ -37,14 +38,26 @@ class RedactToken(logging.Filter):
         return True
 
 
+class OneLineTelegramErrors(logging.Filter):
+    """A Telegram or network failure (a 5xx, a timeout, a dropped connection) is an expected event, not a
+    bug: it is logged as one line with its cause instead of a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, TelegramError):
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=getattr(logging, settings.log_level.upper(), logging.INFO))
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token in the URL
     logging.getLogger("tornado.access").setLevel(logging.ERROR)  # bot.webhook logs refusals, one line each
-    redact = RedactToken(settings.token)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
+        handler.addFilter(OneLineTelegramErrors())
+        handler.addFilter(RedactToken(settings.token))
 
 
 async def _post_init(application: Application) -> None:

@@ -8,7 +8,7 @@ import re
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
                       InputTextMessageContent, LinkPreviewOptions, Message, Update)
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from . import callbacks, render
@@ -38,8 +38,17 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send(message: Message, reply: Reply) -> None:
-    await message.reply_html(reply.text, reply_markup=keyboard(reply), link_preview_options=NO_PREVIEW,
-                             do_quote=message.chat.type != ChatType.PRIVATE)
+    """Send a reply as HTML; if Telegram cannot parse it, send the same reply once more as plain text
+    (safe: a message Telegram could not parse was not delivered)."""
+    options = {"reply_markup": keyboard(reply), "link_preview_options": NO_PREVIEW,
+               "do_quote": message.chat.type != ChatType.PRIVATE}
+    try:
+        await message.reply_html(reply.text, **options)
+    except BadRequest as error:
+        if "can't parse entities" not in str(error).lower():
+            raise
+        log.warning("Telegram could not parse a reply's HTML (%s); sending it as plain text", error)
+        await message.reply_text(render.to_plain(reply.text), **options)
 
 
 def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -76,8 +85,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if _admitted(update, context):
-        await update.effective_message.reply_html(render.sources(_service(context).engine.documents,
-                                                                 _lang(update)), link_preview_options=NO_PREVIEW)
+        await send(update.effective_message, Reply(render.sources(_service(context).engine.documents,
+                                                                  _lang(update))))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -130,12 +139,12 @@ def admin_only(handler):
 
 @admin_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_html(_service(context).stats(_lang(update)))
+    await send(update.effective_message, Reply(_service(context).stats(_lang(update))))
 
 
 @admin_only
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await update.effective_message.reply_html(await _service(context).reload(_lang(update)))
+    await send(update.effective_message, Reply(await _service(context).reload(_lang(update))))
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -161,7 +170,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await query.answer(text(lang, "expired"))
                 return
             await query.answer()
-            await message.reply_html(body, link_preview_options=NO_PREVIEW)
+            await send(message, Reply(body))
         case callbacks.Vote(question_id, up):
             recorded = service.store.vote(question_id, query.from_user.id, up)
             await query.answer(text(lang, "thanks" if recorded else "expired"))
@@ -189,12 +198,17 @@ async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its update id, and tell the user something went wrong."""
+    """Log the failure with its update id (one line for Telegram failures, a traceback for bugs), and
+    tell the user something went wrong."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error handling update %s: %s", update_id, context.error,
-              exc_info=(type(context.error), context.error, context.error.__traceback__))
+    error = context.error
+    what = f"update {update_id}" if update_id is not None else "polling for updates"  # no update: getUpdates
+    if isinstance(error, TelegramError):
+        log.error("%s failed: %s: %s", what, type(error).__name__, error)
+    else:
+        log.error("%s failed: %r", what, error, exc_info=(type(error), error, error.__traceback__))
     if isinstance(update, Update) and update.effective_message:
         try:
             await update.effective_message.reply_text(text(_lang(update), "error"))
-        except Exception as error:  # noqa: BLE001 - the error reply is best effort
-            log.error("could not tell the user about update %s: %s", update_id, error)
+        except TelegramError as reply_error:
+            log.error("update %s: could not tell the user either: %s", update_id, reply_error)

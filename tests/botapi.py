@@ -36,7 +36,11 @@ class BotApiStandIn:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):  # the bot hung up (a timeout): expected here
+                pass
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -67,6 +71,11 @@ class BotApiStandIn:
         """Make the next `times` calls of `method` fail; status 0 drops the connection."""
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, body)] * times)
+
+    def slow(self, method: str, seconds: float) -> None:
+        """Make the next call of `method` answer normally, but only after `seconds`."""
+        with self._lock:
+            self._failures.setdefault(method, []).append((200, {"delay": seconds}))
 
     def calls_of(self, method: str) -> list[dict]:
         with self._lock:
@@ -99,6 +108,9 @@ class BotApiStandIn:
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
             self.calls.append((method, params))
+        if failure and failure[0] == 200:
+            time.sleep(failure[1]["delay"])
+            failure = None
         if failure:
             status, body = failure
             if status == 0:
