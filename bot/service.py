@@ -19,6 +19,12 @@ from .store import Store
 from .texts import text
 
 
+def clean_input(question: str) -> str:
+    """Strip the question and replace what cannot be stored or sent as UTF-8 (lone surrogates, which a
+    Telegram update's JSON can carry) so that nothing downstream fails on it."""
+    return question.encode("utf-8", "replace").decode("utf-8").replace("\x00", " ").strip()
+
+
 class AnswerService:
     def __init__(self, engine: Engine, store: Store, settings: Settings):
         self.engine = engine
@@ -32,7 +38,7 @@ class AnswerService:
 
     def ask(self, question: str, lang: str, author: int | None = None) -> Reply:
         """The first page of answers to `question`, with its buttons; the question is recorded."""
-        question = question.strip()
+        question = clean_input(question)
         if not question:
             return Reply(text(lang, "empty"))
         notice = ""
@@ -67,7 +73,7 @@ class AnswerService:
         return None
 
     def inline_hits(self, question: str) -> list[Hit]:
-        question = question.strip()[: self.settings.max_question_chars]
+        question = clean_input(question)[: self.settings.max_question_chars]
         return self.engine.search(question, k=5) if question else []
 
     async def reload(self, lang: str) -> str:

@@ -56,8 +56,13 @@ def normalise_number(number: str) -> str:
     return number.replace(",", ".").replace("\u00a0", ".").replace("\u202f", ".")
 
 
+_ALL_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff'-]+")
+
+
 def _script(word: str) -> str:
-    if CYRILLIC_RE.search(word):
+    """The word's script; a word mixing Cyrillic with other letters is "other" (pymorphy3 is only given
+    Cyrillic words: it fails on some letters of other scripts, e.g. Tangut ones)."""
+    if _ALL_CYRILLIC_RE.fullmatch(word):
         return "cyrillic"
     if word.isascii():
         return "latin"
