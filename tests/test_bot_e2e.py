@@ -236,10 +236,35 @@ def test_sources_lists_the_articles(bot):
     assert "(5)" in reply["text"] and "sputnik.by" in reply["text"]
 
 
-def test_zz_sigterm_stops_cleanly_and_the_token_never_reached_the_log(bot):
+def test_commands_with_odd_arguments(bot):
+    assert "ИННОПРОМ" in ask(bot, message("/start <b>&amp; 🙂 \u202e"))["text"]
+    assert "sputnik.by" in ask(bot, message("/sources x y z"))["text"]
+    assert "Вопросов" in ask(bot, message("/stats <i>"))["text"]
+    assert "/ask" in ask(bot, message("/ask    "))["text"]
+
+
+def test_every_reply_of_the_run_was_valid_telegram_html(bot):
+    from htmlcheck import check_telegram_html
+    replies = bot.calls_of("sendMessage") + bot.calls_of("editMessageText")
+    assert len(replies) > 50
+    for params in replies:
+        if params.get("parse_mode") == "HTML":
+            check_telegram_html(params["text"])
+        assert len(params["text"]) <= 4096
+
+
+def test_zz_sigterm_stops_cleanly_and_the_token_never_reached_disk(bot):
+    import sqlite3
     bot.process.send_signal(signal.SIGTERM)
     assert bot.process.wait(timeout=15) == 0
     bot.log.seek(0)
-    log = bot.log.read()
-    assert "getUpdates" in log or "Application" in log  # the log did record activity
-    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+    assert "Application started" in bot.log.read()  # the log did record activity
+    secret = TOKEN.split(":")[1]
+    written = [p for p in bot.folder.rglob("*") if p.is_file()]
+    assert any(p.name == "bot.sqlite3" for p in written)
+    for path in written:
+        data = path.read_bytes()
+        assert TOKEN.encode() not in data and secret.encode() not in data, path
+    with sqlite3.connect(bot.folder / "bot.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM questions").fetchone()[0] > 10
+        assert db.execute("SELECT COUNT(*) FROM questions WHERE author IS NOT NULL").fetchone()[0] == 0

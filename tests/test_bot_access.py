@@ -1,0 +1,56 @@
+"""Allow-listed chats, and feedback that survives the bot being killed mid-burst."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from botapi import BotApiStandIn
+from conftest import ROOT
+from test_bot_e2e import EN_USER, RU_USER, TOKEN, ask, buttons, callback, message, sent_message
+
+
+def start_bot(api, folder, **extra_env):
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
+           "BOT_DATABASE": str(folder / "bot.sqlite3"), "BOT_CONFIG": "", **extra_env}
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api.wait_for(lambda calls: any(m == "getUpdates" for m, _ in calls), timeout=60)
+    return process
+
+
+def test_other_chats_get_one_polite_refusal(tmp_path):
+    with BotApiStandIn(TOKEN) as api:
+        process = start_bot(api, tmp_path, BOT_ALLOWED_CHATS=str(RU_USER["id"]))
+        try:
+            refusal = ask(api, message("What agreement did MAZ sign?", user=EN_USER), chat_id=EN_USER["id"])
+            assert "approved chats" in refusal["text"]
+            api.push(message("And again?", user=EN_USER))
+            api.push(message("/start", user=EN_USER))
+            answer = ask(api, message("Какое соглашение подписал МАЗ?"), chat_id=RU_USER["id"])
+            assert "MAZ" in answer["text"]
+            time.sleep(0.5)
+            assert len([p for p in api.calls_of("sendMessage") if int(p["chat_id"]) == EN_USER["id"]]) == 1
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def test_every_acknowledged_vote_survives_sigkill(tmp_path):
+    with BotApiStandIn(TOKEN) as api:
+        process = start_bot(api, tmp_path, BOT_RATE_LIMIT_MESSAGES="1000")
+        reply = ask(api, message("Какое соглашение подписал МАЗ?"), chat_id=RU_USER["id"])
+        vote = [d for d in buttons(reply) if d.startswith("v:") and d.endswith("+")][0]
+        question_id = int(vote.split(":")[1])
+        for voter in range(1, 301):
+            user = {"id": 900000 + voter, "is_bot": False, "first_name": "v", "language_code": "en"}
+            api.push(callback(vote, sent_message(api, reply), user=user))
+        api.wait_for(lambda calls: len([p for m, p in calls if m == "answerCallbackQuery"]) >= 60 or None)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=15)
+        acknowledged = len([p for p in api.calls_of("answerCallbackQuery") if "Thank you" in p.get("text", "")])
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        stored = db.execute("SELECT COUNT(*) FROM votes WHERE question_id = ? AND up = 1", (question_id,)).fetchone()[0]
+    assert 60 <= acknowledged <= stored <= 300
