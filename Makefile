@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test evaluate clean
+.PHONY: run test evaluate bench load clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ test: $(STAMP)
 
 evaluate: $(STAMP)
 	@$(PY) -m retrieval evaluate
+
+bench: $(STAMP)
+	@$(PY) -m retrieval bench
+
+load: $(STAMP)
+	@$(PY) tests/load.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -69,7 +69,7 @@ async def _post_init(application: Application) -> None:
 
 def build_application(settings: Settings, service: AnswerService) -> Application:
     builder = (ApplicationBuilder().token(settings.token).post_init(_post_init)
-               .rate_limiter(AIORateLimiter(max_retries=3)).concurrent_updates(8))
+               .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)).concurrent_updates(8))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
     application = builder.build()

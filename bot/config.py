@@ -32,6 +32,7 @@ class Settings:
     database: Path = Path("var/bot.sqlite3")
     rate_limit_messages: int = 8
     rate_limit_seconds: float = 30.0
+    messages_per_second: float = 30.0  # all outgoing messages (Telegram's broadcast limit), via AIORateLimiter
     max_question_chars: int = 1000
     page_size: int = 3
     webhook_url: str = ""  # empty: long polling
@@ -54,6 +55,7 @@ SOURCES = {
     "database": ("database", "BOT_DATABASE"),
     "rate_limit_messages": ("rate_limit_messages", "BOT_RATE_LIMIT_MESSAGES"),
     "rate_limit_seconds": ("rate_limit_seconds", "BOT_RATE_LIMIT_SECONDS"),
+    "messages_per_second": ("messages_per_second", "BOT_MESSAGES_PER_SECOND"),
     "max_question_chars": ("max_question_chars", "BOT_MAX_QUESTION_CHARS"),
     "page_size": ("page_size", "BOT_PAGE_SIZE"),
     "webhook_url": ("webhook_url", "BOT_WEBHOOK_URL"),

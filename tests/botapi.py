@@ -22,6 +22,7 @@ class BotApiStandIn:
     def __init__(self, token: str):
         self.token = token
         self.calls: list[tuple[str, dict]] = []
+        self.call_times: list[float] = []  # time.monotonic() of each call, parallel to `calls`
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -108,6 +109,7 @@ class BotApiStandIn:
             failures = self._failures.get(method)
             failure = failures.pop(0) if failures else None
             self.calls.append((method, params))
+            self.call_times.append(time.monotonic())
         if failure and failure[0] == 200:
             time.sleep(failure[1]["delay"])
             failure = None

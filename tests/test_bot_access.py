@@ -54,3 +54,11 @@ def test_every_acknowledged_vote_survives_sigkill(tmp_path):
     with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
         stored = db.execute("SELECT COUNT(*) FROM votes WHERE question_id = ? AND up = 1", (question_id,)).fetchone()[0]
     assert 60 <= acknowledged <= stored <= 300
+
+
+def test_load_command_reports_every_question_answered_once():
+    result = subprocess.run([sys.executable, "tests/load.py", "--updates", "60", "--users", "6", "--flood", "20",
+                             "--messages-per-second", "1000"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every question answered exactly once: yes" in result.stdout
+    assert "flooding user: 16 replies to 20 messages" in result.stdout
