@@ -120,7 +120,7 @@ class Analyzer:
     def _compile_glossary(self) -> None:
         owner: dict[object, int] = {}
         for entry in self.glossary.entries:
-            for lang, names in entry.names.items():
+            for names in entry.names.values():
                 for name in names:
                     bases = tuple(u.base for u in self._units(name) if not u.stop)
                     if not bases:

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,13 @@ def make_corpus(tmp_path):
         return tmp_path
 
     return make
+
+
+def launch_bot(api, folder: Path, output=subprocess.DEVNULL, wait_for: str = "getUpdates", **settings):
+    """Start `python -m bot` as in production, talking to the stand-in `api`, with its SQLite file in
+    `folder` and extra environment `settings`; return once it made its first `wait_for` call."""
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url,
+           "BOT_DATABASE": str(folder / "bot.sqlite3"), "BOT_CONFIG": "", "PYTHONUNBUFFERED": "1", **settings}
+    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=output, stderr=output)
+    api.wait_for(lambda calls: any(method == wait_for for method, _ in calls), timeout=60)
+    return process

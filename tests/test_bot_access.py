@@ -1,6 +1,5 @@
 """Allow-listed chats, and feedback that survives the bot being killed mid-burst."""
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -8,22 +7,13 @@ import sys
 import time
 
 from botapi import BotApiStandIn
-from conftest import ROOT
+from conftest import ROOT, launch_bot
 from test_bot_e2e import EN_USER, RU_USER, TOKEN, ask, buttons, callback, message, sent_message
-
-
-def start_bot(api, folder, **extra_env):
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
-           "BOT_DATABASE": str(folder / "bot.sqlite3"), "BOT_CONFIG": "", **extra_env}
-    process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    api.wait_for(lambda calls: any(m == "getUpdates" for m, _ in calls), timeout=60)
-    return process
 
 
 def test_other_chats_get_one_polite_refusal(tmp_path):
     with BotApiStandIn(TOKEN) as api:
-        process = start_bot(api, tmp_path, BOT_ALLOWED_CHATS=str(RU_USER["id"]))
+        process = launch_bot(api, tmp_path, BOT_ALLOWED_CHATS=str(RU_USER["id"]))
         try:
             refusal = ask(api, message("What agreement did MAZ sign?", user=EN_USER), chat_id=EN_USER["id"])
             assert "approved chats" in refusal["text"]
@@ -40,7 +30,7 @@ def test_other_chats_get_one_polite_refusal(tmp_path):
 
 def test_every_acknowledged_vote_survives_sigkill(tmp_path):
     with BotApiStandIn(TOKEN) as api:
-        process = start_bot(api, tmp_path, BOT_RATE_LIMIT_MESSAGES="1000")
+        process = launch_bot(api, tmp_path, BOT_RATE_LIMIT_MESSAGES="1000")
         reply = ask(api, message("Какое соглашение подписал МАЗ?"), chat_id=RU_USER["id"])
         vote = [d for d in buttons(reply) if d.startswith("v:") and d.endswith("+")][0]
         question_id = int(vote.split(":")[1])

@@ -1,17 +1,13 @@
 """The real bot (`python -m bot`, started as in production) driven through the Bot API stand-in."""
 
 import itertools
-import json
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from botapi import BOT_USER, BotApiStandIn
-from conftest import ROOT
+from conftest import launch_bot
 
 TOKEN = "123456:TEST-token-not-real_abcdefghij"
 RU_USER = {"id": 111, "is_bot": False, "first_name": "Иван", "language_code": "ru"}
@@ -41,13 +37,9 @@ def callback(data, reply, user=RU_USER):
 def bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bot")
     with BotApiStandIn(TOKEN) as api:
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
-               "BOT_DATABASE": str(folder / "bot.sqlite3"), "BOT_ADMINS": "111", "BOT_LOG_LEVEL": "DEBUG",
-               "BOT_CONFIG": "", "PYTHONUNBUFFERED": "1",
-               "BOT_RATE_LIMIT_MESSAGES": "30", "BOT_RATE_LIMIT_SECONDS": "60"}
         log = open(folder / "bot.log", "w+")
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log)
-        api.wait_for(lambda calls: any(m == "getUpdates" for m, _ in calls), timeout=60)
+        process = launch_bot(api, folder, log, BOT_ADMINS="111", BOT_LOG_LEVEL="DEBUG",
+                             BOT_RATE_LIMIT_MESSAGES="30", BOT_RATE_LIMIT_SECONDS="60")
         api.process, api.log, api.folder = process, log, folder
         yield api
         if process.poll() is None:

@@ -1,14 +1,10 @@
 """A failing Telegram, through the stand-in: the bot retries only what is safe, never answers an update
 twice, keeps polling, and logs one clear line per failure."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from botapi import BotApiStandIn
-from conftest import ROOT
+from conftest import launch_bot
 from test_bot_e2e import EN_USER, RU_USER, TOKEN, ask, message
 
 QUESTION = "Какое соглашение подписал МАЗ?"
@@ -18,11 +14,8 @@ QUESTION = "Какое соглашение подписал МАЗ?"
 def bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("failing")
     with BotApiStandIn(TOKEN) as api:
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
-               "BOT_DATABASE": str(folder / "bot.sqlite3"), "BOT_CONFIG": "", "BOT_RATE_LIMIT_MESSAGES": "100"}
         log = open(folder / "bot.log", "w+")
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log)
-        api.wait_for(lambda calls: any(m == "getUpdates" for m, _ in calls), timeout=60)
+        process = launch_bot(api, folder, log, BOT_RATE_LIMIT_MESSAGES="100")
         api.log = log
         yield api
         process.terminate()

@@ -1,16 +1,13 @@
 """Webhook mode: the bot registers its webhook and accepts only requests carrying the secret token."""
 
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
 from botapi import BotApiStandIn
-from conftest import ROOT
+from conftest import launch_bot
 from test_bot_e2e import TOKEN, message
 
 
@@ -35,14 +32,11 @@ def post(url: str, body: dict, secret: str | None) -> int:
 def test_webhook_checks_the_secret_token(tmp_path):
     port = free_port()
     with BotApiStandIn(TOKEN) as api:
-        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
-               "BOT_DATABASE": str(tmp_path / "bot.sqlite3"), "BOT_CONFIG": "",
-               "BOT_WEBHOOK_URL": "https://bot.example.invalid/telegram", "BOT_WEBHOOK_LISTEN": "127.0.0.1",
-               "BOT_WEBHOOK_PORT": str(port), "BOT_WEBHOOK_PATH": "telegram", "TELEGRAM_WEBHOOK_SECRET": "s3cret"}
-        process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=open(tmp_path / "bot.log", "w"))
+        process = launch_bot(api, tmp_path, open(tmp_path / "bot.log", "w"), wait_for="setWebhook",
+                             BOT_WEBHOOK_URL="https://bot.example.invalid/telegram", BOT_WEBHOOK_LISTEN="127.0.0.1",
+                             BOT_WEBHOOK_PORT=str(port), BOT_WEBHOOK_PATH="telegram", TELEGRAM_WEBHOOK_SECRET="s3cret")
         try:
-            registered = api.wait_for(lambda calls: [p for m, p in calls if m == "setWebhook"], timeout=60)[0]
+            registered = api.calls_of("setWebhook")[0]
             assert registered["url"] == "https://bot.example.invalid/telegram"
             assert registered["secret_token"] == "s3cret"
             url = f"http://127.0.0.1:{port}/telegram"
