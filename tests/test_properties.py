@@ -106,3 +106,18 @@ def test_handlers_reply_validly_to_anything(engine, text, chat_type, as_command)
         assert render.telegram_length(sent) <= 4096
     if chat_type == "private" or as_command:
         assert len(bot.sent) == 1
+
+
+def test_a_handler_bug_is_logged_with_the_update_id_and_the_user_told(caplog):
+    bot = RecordingBot()
+    update = Update.de_json({"update_id": 4242, "message": {
+        "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+        "from": {"id": 5, "is_bot": False, "first_name": "x", "language_code": "ru"}, "text": "q"}}, bot)
+    try:
+        raise ValueError("a bug")
+    except ValueError as error:
+        context = SimpleNamespace(error=error)
+    asyncio.run(handlers.on_error(update, context))
+    record = [r for r in caplog.records if "4242" in r.getMessage()][0]
+    assert record.levelname == "ERROR" and record.exc_info and "a bug" in record.getMessage()
+    assert [text for text, _ in bot.sent] == ["Что-то пошло не так. Попробуйте ещё раз чуть позже."]
