@@ -7,7 +7,7 @@ is listed in README.md ("Configuration"); each has an environment variable that 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -45,38 +45,41 @@ class Settings:
     store_question_authors: bool = False
 
 
-# setting → (key in the YAML file, environment variable)
-SOURCES = {
-    "token": (None, "TELEGRAM_BOT_TOKEN"),
-    "api_base_url": (None, "TELEGRAM_API_BASE_URL"),
-    "admins": ("admins", "BOT_ADMINS"),
-    "allowed_chats": ("allowed_chats", "BOT_ALLOWED_CHATS"),
-    "corpus": ("corpus", "BOT_CORPUS"),
-    "database": ("database", "BOT_DATABASE"),
-    "rate_limit_messages": ("rate_limit_messages", "BOT_RATE_LIMIT_MESSAGES"),
-    "rate_limit_seconds": ("rate_limit_seconds", "BOT_RATE_LIMIT_SECONDS"),
-    "messages_per_second": ("messages_per_second", "BOT_MESSAGES_PER_SECOND"),
-    "max_question_chars": ("max_question_chars", "BOT_MAX_QUESTION_CHARS"),
-    "page_size": ("page_size", "BOT_PAGE_SIZE"),
-    "webhook_url": ("webhook_url", "BOT_WEBHOOK_URL"),
-    "webhook_listen": ("webhook_listen", "BOT_WEBHOOK_LISTEN"),
-    "webhook_port": ("webhook_port", "BOT_WEBHOOK_PORT"),
-    "webhook_path": ("webhook_path", "BOT_WEBHOOK_PATH"),
-    "webhook_secret": (None, "TELEGRAM_WEBHOOK_SECRET"),
-    "webhook_max_body_bytes": ("webhook_max_body_bytes", "BOT_WEBHOOK_MAX_BODY_BYTES"),
-    "log_level": ("log_level", "BOT_LOG_LEVEL"),
-    "store_question_authors": ("store_question_authors", "BOT_STORE_QUESTION_AUTHORS"),
+# Every setting's environment variable. The YAML key is the setting's own name, except for secrets, which
+# only the environment may hold.
+ENVIRONMENT = {
+    "token": "TELEGRAM_BOT_TOKEN",
+    "api_base_url": "TELEGRAM_API_BASE_URL",
+    "admins": "BOT_ADMINS",
+    "allowed_chats": "BOT_ALLOWED_CHATS",
+    "corpus": "BOT_CORPUS",
+    "database": "BOT_DATABASE",
+    "rate_limit_messages": "BOT_RATE_LIMIT_MESSAGES",
+    "rate_limit_seconds": "BOT_RATE_LIMIT_SECONDS",
+    "messages_per_second": "BOT_MESSAGES_PER_SECOND",
+    "max_question_chars": "BOT_MAX_QUESTION_CHARS",
+    "page_size": "BOT_PAGE_SIZE",
+    "webhook_url": "BOT_WEBHOOK_URL",
+    "webhook_listen": "BOT_WEBHOOK_LISTEN",
+    "webhook_port": "BOT_WEBHOOK_PORT",
+    "webhook_path": "BOT_WEBHOOK_PATH",
+    "webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
+    "webhook_max_body_bytes": "BOT_WEBHOOK_MAX_BODY_BYTES",
+    "log_level": "BOT_LOG_LEVEL",
+    "store_question_authors": "BOT_STORE_QUESTION_AUTHORS",
 }
+ENVIRONMENT_ONLY = frozenset({"token", "api_base_url", "webhook_secret"})
 
 
-def _convert(name: str, value, kind):
+def _convert(name: str, value, kind: type):
+    """`value` (text from the environment, or a YAML value) as the type of the setting's default."""
     try:
         if kind is frozenset:
             items = value.split(",") if isinstance(value, str) else (value or [])
             return frozenset(int(str(item).strip()) for item in items if str(item).strip())
         if kind is bool:
             return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
-        if kind is Path:
+        if issubclass(kind, Path):
             return Path(value)
         return kind(value)
     except (TypeError, ValueError):
@@ -95,18 +98,17 @@ def load_settings(environ: dict | None = None) -> Settings:
             raise ConfigError(f"{path}: {error}") from None
         if not isinstance(from_file, dict):
             raise ConfigError(f"{path}: expected a mapping of settings")
-        unknown = sorted(set(from_file) - {key for key, _ in SOURCES.values() if key})
+        unknown = sorted(set(from_file) - (set(ENVIRONMENT) - ENVIRONMENT_ONLY))
         if unknown:
             raise ConfigError(f"{path}: unknown setting {unknown[0]!r}")
-    kinds = {f.name: f.type for f in fields(Settings)}
+    defaults = Settings()
     values = {}
-    for name, (key, env) in SOURCES.items():
-        kind = {"frozenset[int]": frozenset, "Path": Path, "int": int, "float": float, "bool": bool}.get(
-            str(kinds[name]), str)
-        if env in environ and environ[env] != "":
+    for name, env in ENVIRONMENT.items():
+        kind = type(getattr(defaults, name))
+        if environ.get(env):
             values[name] = _convert(name, environ[env], kind)
-        elif key and key in from_file:
-            values[name] = _convert(name, from_file[key], kind)
+        elif name in from_file and name not in ENVIRONMENT_ONLY:
+            values[name] = _convert(name, from_file[name], kind)
     settings = Settings(**values)
     if settings.page_size < 1 or settings.rate_limit_messages < 1 or settings.max_question_chars < 1:
         raise ConfigError("page_size, rate_limit_messages and max_question_chars must be at least 1")
