@@ -10,13 +10,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from retrieval import Hit, mark_spans
 
 from . import callbacks
 from .texts import EXAMPLES, text
 
-MAX_MESSAGE = 4096
+MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units
+MAX_TITLE = 200  # characters of a title or publisher shown in a citation: keeps a citation's fixed part small
+MAX_URL = 1000  # longer addresses are not linked
+MAX_STATS_QUESTION = 120
+WORD_BOUNDARY_SLACK = 40  # a cut goes back to a space at most this far
 
 
 @dataclass(frozen=True)
@@ -32,49 +37,104 @@ class Reply:
 
 
 def telegram_length(value: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
     return len(value.encode("utf-16-le")) // 2
 
 
-def citation(hit: Hit, lang: str) -> str:
-    """Title (linked when the manifest has a url), publisher, date, paragraph — escaped HTML."""
-    title = html.escape(hit.title)
-    if hit.url:
-        title = f'<a href="{html.escape(hit.url, quote=True)}">{title}</a>'
-    parts = [title, html.escape(hit.publisher), html.escape(hit.date), text(lang, "paragraph", n=hit.paragraph)]
+@dataclass(frozen=True)
+class Quote:
+    """Text a message may shorten to fit: an excerpt, a paragraph, a title. `spans` mark words bold."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def cut(self, limit: int) -> "Quote":
+        """At most `limit` characters (plus '…'), at a word boundary when one is near, keeping the spans
+        that stay inside."""
+        if len(self.text) <= limit:
+            return self
+        cut = self.text[:limit]
+        space = cut.rfind(" ")
+        if space > 0 and space >= limit - WORD_BOUNDARY_SLACK:
+            cut = cut[:space]
+        cut = cut.rstrip()
+        return Quote(cut + "…", tuple((a, b) for a, b in self.spans if b <= len(cut)))
+
+    def html(self) -> str:
+        return mark_spans(self.text, self.spans, "<b>", "</b>", html.escape)
+
+
+def fit(build: Callable[[list[Quote]], str], quotes: list[Quote], limit: int = MAX_MESSAGE) -> str:
+    """`build(quotes)` within `limit` UTF-16 units. When it is too long, every quote longer than a cap is
+    cut to that cap, the cap being the largest that fits (a binary search, so it always ends): short quotes
+    stay whole and the longest give way first. Every message with text of unknown length goes through here.
+    """
+    message = build(quotes)
+    if telegram_length(message) <= limit or not quotes:
+        return message
+    best = build([q.cut(0) for q in quotes])  # only the fixed text: small by construction (see MAX_TITLE)
+    low, high = 0, max(len(q.text) for q in quotes) - 1
+    while low < high:
+        cap = (low + high + 1) // 2
+        candidate = build([q.cut(cap) for q in quotes])
+        if telegram_length(candidate) <= limit:
+            low, best = cap, candidate
+        else:
+            high = cap - 1
+    return best
+
+
+def _linkable(url: str) -> bool:
+    """Only http(s) URLs become links (Telegram refuses others), and only short ones: a link's address is
+    part of the message we send."""
+    return url.startswith(("http://", "https://")) and len(url) <= MAX_URL and not any(c.isspace() for c in url)
+
+
+def _linked(title: Quote, url: str) -> str:
+    shown = title.html()
+    return f'<a href="{html.escape(url, quote=True)}">{shown}</a>' if _linkable(url) else shown
+
+
+def _citation(source: Hit, title: Quote, publisher: Quote, lang: str) -> str:
+    parts = [_linked(title, source.url), publisher.html(), html.escape(source.date),
+             text(lang, "paragraph", n=source.paragraph)]
     return " · ".join(part for part in parts if part)
 
 
-def _block(number: int, excerpt: str, spans, cite: str) -> str:
-    quoted = mark_spans(excerpt, spans, "<b>", "</b>", html.escape)
-    return f"{number}. <blockquote>{quoted}</blockquote>\n— <i>{cite}</i>"
+def _source_quotes(source: Hit) -> list[Quote]:
+    return [Quote(source.title).cut(MAX_TITLE), Quote(source.publisher).cut(MAX_TITLE)]
 
 
-def _shorten(excerpt: str, spans, limit: int) -> tuple[str, tuple]:
-    """The excerpt cut to `limit` characters at a word boundary, with '…', keeping only spans inside."""
-    cut = excerpt[:limit].rsplit(" ", 1)[0] if " " in excerpt[:limit] else excerpt[:limit]
-    return cut + "…", tuple((a, b) for a, b in spans if b <= len(cut))
+def citation(hit: Hit, lang: str) -> str:
+    """Title (linked when the manifest has an http(s) url), publisher, date, paragraph — escaped HTML."""
+    return _citation(hit, *_source_quotes(hit), lang)
 
 
-def render_hits(hits: list[Hit], lang: str, first_number: int = 1) -> str:
-    """The answer text for `hits`, numbered from `first_number`, within Telegram's length limit."""
-    excerpts = [(hit.excerpt, hit.spans) for hit in hits]
-    while True:
-        blocks = [_block(first_number + i, ex, spans, citation(hit, lang))
-                  for i, (hit, (ex, spans)) in enumerate(zip(hits, excerpts))]
-        message = "\n\n".join(blocks)
-        if telegram_length(message) <= MAX_MESSAGE or not excerpts:
-            return message
-        longest = max(range(len(excerpts)), key=lambda i: len(excerpts[i][0]))
-        ex, spans = excerpts[longest]
-        excess = telegram_length(message) - MAX_MESSAGE
-        excerpts[longest] = _shorten(ex, spans, max(0, len(ex) - excess - 16))
+def render_hits(hits: list[Hit], lang: str, first_number: int = 1, notice: str = "") -> str:
+    """The answer text for `hits`, numbered from `first_number`, within Telegram's length limit; `notice`
+    (HTML, short) goes first."""
+    quotes = [q for hit in hits for q in [Quote(hit.excerpt, hit.spans), *_source_quotes(hit)]]
+
+    def build(cut: list[Quote]) -> str:
+        blocks = [f"{first_number + i}. <blockquote>{excerpt.html()}</blockquote>\n"
+                  f"— <i>{_citation(hit, title, publisher, lang)}</i>"
+                  for i, (hit, (excerpt, title, publisher)) in enumerate(zip(hits, _triples(cut)))]
+        return notice + "\n\n".join(blocks)
+
+    return fit(build, quotes)
+
+
+def _triples(quotes: list[Quote]) -> list[tuple[Quote, Quote, Quote]]:
+    return [tuple(quotes[i:i + 3]) for i in range(0, len(quotes), 3)]
 
 
 def answer(hits: list[Hit], lang: str, question_id: int | None, page: int, page_size: int,
-           has_more: bool) -> Reply:
-    """One page of hits with its buttons: paging, full paragraph of each excerpt, feedback."""
+           has_more: bool, notice: str = "") -> Reply:
+    """One page of hits with its buttons: paging, full paragraph of each excerpt, feedback; `notice` (a
+    short HTML line, e.g. that the question was cut) goes first."""
     if not hits:
-        return no_answer(lang)
+        reply = no_answer(lang)
+        return Reply(notice + reply.text, reply.buttons)
     first = page * page_size + 1
     rows = []
     if question_id is not None:
@@ -92,7 +152,7 @@ def answer(hits: list[Hit], lang: str, question_id: int | None, page: int, page_
     if question_id is not None:
         rows.append((Button("👍", callbacks.encode(callbacks.Vote(question_id, True))),
                      Button("👎", callbacks.encode(callbacks.Vote(question_id, False)))))
-    return Reply(render_hits(hits, lang, first), tuple(rows))
+    return Reply(render_hits(hits, lang, first, notice), tuple(rows))
 
 
 def example_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -107,25 +167,44 @@ def start(lang: str) -> Reply:
     return Reply(text(lang, "start"), example_buttons(lang))
 
 
-def paragraph(hit_like: Hit, paragraph_text: str, lang: str) -> str:
-    """A full paragraph with its citation (the hit supplies the article's metadata)."""
-    body = html.escape(paragraph_text)
-    limit = MAX_MESSAGE - 400
-    if telegram_length(body) > limit:
-        body = html.escape(_shorten(paragraph_text, (), limit // 2)[0])
-    return f"<blockquote>{body}</blockquote>\n— <i>{citation(hit_like, lang)}</i>"
+def paragraph(source: Hit, paragraph_text: str, lang: str) -> str:
+    """A full paragraph with its citation (`source` supplies the article's metadata)."""
+    def build(cut: list[Quote]) -> str:
+        body, title, publisher = cut
+        return f"<blockquote>{body.html()}</blockquote>\n— <i>{_citation(source, title, publisher, lang)}</i>"
+
+    return fit(build, [Quote(paragraph_text), *_source_quotes(source)])
 
 
 def sources(documents, lang: str) -> str:
+    """The list of articles: whole lines while they fit, then how many more there are."""
     lines = [text(lang, "sources_title", count=len(documents))]
-    for doc in documents:
-        title = html.escape(doc.display_title)
-        if doc.url:
-            title = f'<a href="{html.escape(doc.url, quote=True)}">{title}</a>'
-        meta = " · ".join(html.escape(v) for v in (doc.publisher, doc.date, doc.language) if v)
-        lines.append(f"• {title}" + (f" — {meta}" if meta else ""))
-    message = "\n".join(lines)
-    return message if telegram_length(message) <= MAX_MESSAGE else message[: MAX_MESSAGE - 1] + "…"
+    used = telegram_length(lines[0])
+    for shown, doc in enumerate(documents):
+        meta = " · ".join(html.escape(v) for v in (Quote(doc.publisher).cut(MAX_TITLE).text, doc.date,
+                                                    doc.language) if v)
+        line = f"• {_linked(Quote(doc.display_title).cut(MAX_TITLE), doc.url)}" + (f" — {meta}" if meta else "")
+        more = text(lang, "sources_more", count=len(documents) - shown)
+        if used + telegram_length(line) + 1 > MAX_MESSAGE - telegram_length(more) - 1:
+            return "\n".join(lines + [more])
+        lines.append(line)
+        used += telegram_length(line) + 1
+    return "\n".join(lines)
+
+
+def stats(stats, lang: str) -> str:
+    """The admin statistics, with the most asked and the unanswered questions quoted."""
+    top, missed = [Quote(q) for q, _ in stats.top], [Quote(q) for q, _ in stats.missed]
+
+    def build(cut: list[Quote]) -> str:
+        def listing(quotes, rows) -> str:
+            return "\n".join(f"{n}× {q.html()}" for q, (_, n) in zip(quotes, rows)) or text(lang, "none")
+
+        return text(lang, "stats", questions=stats.questions, unanswered=stats.unanswered, up=stats.up,
+                    down=stats.down, top=listing(cut[:len(top)], stats.top),
+                    missed=listing(cut[len(top):], stats.missed))
+
+    return fit(build, [q.cut(MAX_STATS_QUESTION) for q in top + missed])
 
 
 _TAG_RE = re.compile(r"<(/?)(b|i|blockquote|a)(?: href=\"([^\"]*)\")?>")

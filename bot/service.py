@@ -47,8 +47,7 @@ class AnswerService:
             notice = text(lang, "too_long", limit=self.settings.max_question_chars) + "\n\n"
         hits, has_more = self._page(question, 0)
         question_id = self.store.add_question(question, lang, len(hits), author)
-        reply = render.answer(hits, lang, question_id, 0, self.settings.page_size, has_more)
-        return Reply(notice + reply.text, reply.buttons) if notice else reply
+        return render.answer(hits, lang, question_id, 0, self.settings.page_size, has_more, notice)
 
     def page(self, question_id: int, page: int, lang: str) -> Reply | None:
         """Page `page` of a stored question's answers, or None when the question or page is gone."""
@@ -86,10 +85,4 @@ class AnswerService:
         return text(lang, "reloaded", documents=len(engine.documents), passages=len(engine.passages))
 
     def stats(self, lang: str) -> str:
-        stats = self.store.stats()
-
-        def listing(rows) -> str:
-            return "\n".join(f"{n}× {html.escape(q[:120])}" for q, n in rows) or text(lang, "none")
-
-        return text(lang, "stats", questions=stats.questions, unanswered=stats.unanswered, up=stats.up,
-                    down=stats.down, top=listing(stats.top), missed=listing(stats.missed))
+        return render.stats(self.store.stats(), lang)
