@@ -10,9 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from retrieval import DEFAULT_CORPUS
+from retrieval import DEFAULT_CORPUS, CorpusError
+from retrieval.yamlfile import load_yaml
 
 CONFIG_ENV = "BOT_CONFIG"
 DEFAULT_CONFIG = Path("bot.yaml")
@@ -93,9 +92,9 @@ def load_settings(environ: dict | None = None) -> Settings:
     from_file: dict = {}
     if environ.get(CONFIG_ENV) or path.exists():
         try:
-            from_file = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as error:
-            raise ConfigError(f"{path}: {error}") from None
+            from_file = load_yaml(path) or {}  # errors name the file and line, as the corpus files' do
+        except CorpusError as error:
+            raise ConfigError(str(error)) from None
         if not isinstance(from_file, dict):
             raise ConfigError(f"{path}: expected a mapping of settings")
         unknown = sorted(set(from_file) - (set(ENVIRONMENT) - ENVIRONMENT_ONLY))

@@ -22,6 +22,7 @@ FIELDS = ("id", "file", "title", "publisher", "date", "language", "url")
 REQUIRED = ("id", "file", "language")
 LANGUAGES = ("en", "ru")
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,36 @@ def _text_field(path: Path, entry: LineDict, name: str) -> str:
     value = entry.get(name)
     if value is None:
         return ""
-    if name == "date" and isinstance(value, dt.date):
-        return value.isoformat()
     if not isinstance(value, str):
         raise CorpusError(path, f"'{name}' must be text, not {type(value).__name__}", entry.line_of(name))
     value = value.strip()
-    if name == "date" and value:
-        try:
-            dt.date.fromisoformat(value)
-        except ValueError:
-            raise CorpusError(path, f"'date' must be an ISO date like 2025-07-07, not {value!r}",
-                              entry.line_of(name)) from None
+    if name == "date" and value and not _is_date(value):
+        raise CorpusError(path, f"'date' must be a real ISO date like 2025-07-07, not {value!r}",
+                          entry.line_of(name))
+    if name == "url" and value and not value.startswith(("http://", "https://")):
+        raise CorpusError(path, f"'url' must start with http:// or https://, not {value[:40]!r}",
+                          entry.line_of(name))
     return value
+
+
+def _is_date(value: str) -> bool:
+    try:
+        return bool(_DATE_RE.fullmatch(value)) and bool(dt.date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def inside(root: Path, name: str) -> Path | None:
+    """The file `name` (relative to the corpus folder `root`) when it really is inside the folder, else None.
+
+    The one check between the corpus and the file system: an absolute path, '..', or a symlink that points
+    out of the folder is refused, so nothing outside the corpus is ever read (or, by `add`, written).
+    """
+    try:
+        path = (root / name).resolve()
+        return path if path.is_relative_to(root.resolve()) and not Path(name).is_absolute() else None
+    except (OSError, ValueError, RuntimeError):  # a symlink loop, a NUL in the name
+        return None
 
 
 def _document(manifest: Path, entry: object, seen: dict[str, int]) -> Document:
@@ -92,7 +111,9 @@ def _document(manifest: Path, entry: object, seen: dict[str, int]) -> Document:
     if fields["language"] not in LANGUAGES:
         raise CorpusError(manifest, f"language must be one of {', '.join(LANGUAGES)}, not {fields['language']!r}",
                           entry.line_of("language"))
-    article_path = manifest.parent / fields["file"]
+    article_path = inside(manifest.parent, fields["file"])
+    if article_path is None:
+        raise CorpusError(manifest, f"file {fields['file']!r} is outside the corpus folder", entry.line_of("file"))
     if not article_path.is_file():
         raise CorpusError(manifest, f"file {fields['file']!r} not found (looked for {article_path})",
                           entry.line_of("file"))
@@ -125,5 +146,7 @@ def load_corpus(root: Path | str) -> Corpus:
     if not documents:
         raise CorpusError(manifest, "manifest lists no documents")
     glossary_path = root / GLOSSARY
+    if glossary_path.exists() and inside(root, GLOSSARY) is None:
+        raise CorpusError(glossary_path, "links outside the corpus folder")
     glossary = load_glossary(glossary_path) if glossary_path.exists() else Glossary.empty()
     return Corpus(root, documents, glossary)

@@ -1,4 +1,6 @@
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retrieval.cleaning import clean_article
 from retrieval.corpus import load_corpus
@@ -140,3 +142,102 @@ def test_glossary_errors_name_the_line(make_corpus):
     with pytest.raises(CorpusError) as caught:
         Engine.load(make_corpus({**files, "glossary.yaml": "- en: [tram]\n- en: [trams]\n  ru: [трамвай]\n"}))
     assert caught.value.line == 2 and "line 1" in caught.value.message
+
+
+@pytest.mark.parametrize("file", ["/etc/passwd", "../../../../etc/passwd", "articles/../../outside.txt",
+                                  "articles/link.txt"])
+def test_articles_outside_the_corpus_folder_are_refused(make_corpus, tmp_path_factory, file):
+    outside = tmp_path_factory.mktemp("outside") / "secret.txt"
+    outside.write_text("root bin bash", encoding="utf-8")
+    root = make_corpus({"documents.yaml": MANIFEST.replace("articles/one.txt", file), "articles/one.txt": "Text."})
+    (root / "articles" / "link.txt").symlink_to(outside)
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(root)
+    assert caught.value.line == 2 and "outside the corpus folder" in caught.value.message
+
+
+def test_a_symlink_that_stays_inside_the_corpus_is_fine(make_corpus):
+    root = make_corpus({"documents.yaml": MANIFEST.replace("articles/one.txt", "articles/link.txt"),
+                        "articles/one.txt": "Text."})
+    (root / "articles" / "link.txt").symlink_to(root / "articles" / "one.txt")
+    assert load_corpus(root).documents[0].paragraphs == ("Text.",)
+
+
+def test_a_glossary_linking_outside_is_refused(make_corpus, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "glossary.yaml"
+    outside.write_text("- en: [x]\n", encoding="utf-8")
+    root = make_corpus({"documents.yaml": MANIFEST, "articles/one.txt": "Text."})
+    (root / "glossary.yaml").symlink_to(outside)
+    assert "outside" in _error(lambda files: root, {}).message
+
+
+@pytest.mark.parametrize("date", ["2025-02-30", "2025-07-07 25:99:00", "2025-07-07 10:00:00", "!!timestamp 2025-02-30",
+                                  "20250707", "2025-7-7"])
+def test_impossible_dates_and_datetimes_name_the_line(make_corpus, date):
+    error = _error(make_corpus, {"documents.yaml": MANIFEST.replace("2025-07-07", date), "articles/one.txt": "Text."})
+    assert error.path.name == "documents.yaml" and error.line == 5
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("documents.yaml", "- ? [a, b]\n  : x\n", 1),
+    ("documents.yaml", "- id: one\n  title: !!int 1e9\n  file: articles/one.txt\n  language: en\n", 2),
+    ("documents.yaml", "- id: one\n  url: ftp://e.com/a\n  file: articles/one.txt\n  language: en\n", 2),
+    ("glossary.yaml", "- en: [2025-02-30]\n  ru: [!!timestamp 2025-02-30]\n", 2),
+    ("glossary.yaml", "- ? {a: 1}\n  : [x]\n", 1),
+])
+def test_odd_yaml_values_name_the_line(make_corpus, name, text, line):
+    files = {"documents.yaml": MANIFEST, "articles/one.txt": "Text.", name: text}
+    error = _error(make_corpus, files)
+    assert error.path.name == name and error.line == line
+
+
+def test_deeply_nested_yaml_is_an_error_not_a_crash(make_corpus):
+    error = _error(make_corpus, {"documents.yaml": "[" * 50_000 + "]" * 50_000, "articles/one.txt": "Text."})
+    assert error.path.name == "documents.yaml"
+
+
+def test_a_settings_file_that_is_not_utf8_names_the_line(tmp_path):
+    from bot.config import ConfigError, load_settings
+    path = tmp_path / "bot.yaml"
+    path.write_bytes(b"page_size: 2\nlog_level: \xff\n")
+    with pytest.raises(ConfigError, match=r"bot\.yaml:2: not valid UTF-8"):
+        load_settings({"BOT_CONFIG": str(path)})
+    path.write_text("page_size: 2\ndate: 2025-02-30\n? [a]\n: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bot\.yaml:3"):
+        load_settings({"BOT_CONFIG": str(path)})
+
+
+# --- random manifests and glossaries: a CorpusError naming the file, or a corpus; never anything else ------
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
+                     st.sampled_from(["2025-02-30", "2025-07-07", "2025-07-07 10:00:00", "articles/one.txt", "en",
+                                      "ru", "/etc/passwd", "../x", "https://e.com/", "one", ""]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                       max_leaves=8)
+_entry = st.dictionaries(st.sampled_from(["id", "file", "title", "publisher", "date", "language", "url", "x", "en",
+                                          "ru"]), _values, max_size=7)
+_yaml_texts = st.one_of(
+    st.lists(st.one_of(_entry, _values), max_size=4).map(lambda v: yaml.safe_dump(v, allow_unicode=True)),
+    st.text(max_size=200),
+    st.lists(st.sampled_from(["- ", "id: ", "? [a]\n", ": ", "!!timestamp 2025-02-30", "!!float 1e999", "[", "{",
+                              "&a ", "*a", "\n  ", "\t", "'", '"', "\xff", "2025-13-01", "language: en"]),
+             max_size=30).map("".join),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_yaml_texts, _yaml_texts)
+def test_any_manifest_or_glossary_loads_or_names_its_file(tmp_path_factory, manifest, glossary):
+    from retrieval import Engine
+    root = tmp_path_factory.mktemp("random")
+    (root / "articles").mkdir()
+    (root / "articles" / "one.txt").write_text("MAZ signed an agreement.", encoding="utf-8")
+    (root / "documents.yaml").write_text(manifest, encoding="utf-8")
+    (root / "glossary.yaml").write_text(glossary, encoding="utf-8")
+    try:
+        engine = Engine.load(root, saved_index=False)
+    except CorpusError as error:
+        assert error.path.name in ("documents.yaml", "glossary.yaml", "one.txt") and error.message
+    else:
+        assert engine.documents
