@@ -91,7 +91,7 @@ class Engine:
         analyzer = Analyzer(corpus.glossary)
         path = Path(root) / indexfile.INDEX_FILE
         key = indexfile.corpus_key(corpus, analyzer.fingerprint)
-        saved = indexfile.load(path, key)
+        saved = indexfile.load(path, key, len(corpus.documents))
         if saved is not None:
             return cls(corpus, analyzer, *saved)
         engine = cls.build(corpus, analyzer)

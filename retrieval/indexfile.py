@@ -57,31 +57,96 @@ def save(path: Path, key: str, passages: list[Passage], index: BM25Index) -> boo
         return False
 
 
-def load(path: Path, key: str) -> tuple[list[Passage], BM25Index] | None:
-    """The saved passages and index if `path` holds a valid index for `key`, else None."""
-    if not path.exists():
-        return None
+# Every array of the file: its dtype and number of dimensions. Nothing else is read.
+ARRAYS = {"meta": (np.uint8, 1), "indptr": (np.int64, 1), "doc_ids": (np.int32, 1), "weights": (np.float64, 1),
+          "doc_freqs": (np.int32, 1)}
+
+
+class BadIndex(ValueError):
+    """The file is not an index this code wrote for this corpus."""
+
+
+def load(path: Path, key: str, n_documents: int) -> tuple[list[Passage], BM25Index] | None:
+    """The saved passages and index if `path` holds a valid index for `key`, else None (logged).
+
+    The file is untrusted: anything that is not a regular file (a FIFO would block), any array whose header
+    does not match `ARRAYS` (read before a byte of data is allocated, so a header declaring 2^40 elements
+    costs nothing), and any content that does not fit together is refused, and the caller rebuilds.
+    """
     try:
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(data["meta"].tobytes().decode())
-            if meta.get("format") != FORMAT_VERSION or meta.get("key") != key:
-                log.info("index %s is stale; rebuilding", path)
-                return None
-            arrays = {name: data[name] for name in ("indptr", "doc_ids", "weights", "doc_freqs")}
-        vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
-        index = BM25Index(vocabulary, corpus_size=int(meta["corpus_size"]), **arrays)
-        passages = [Passage(int(d), int(n), str(t)) for d, n, t in meta["passages"]]
-        _check(index, passages)
+        if not path.is_file():
+            return None
+        arrays = _read_arrays(path)
+        meta = json.loads(arrays.pop("meta").tobytes().decode())
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION or meta.get("key") != key:
+            log.info("index %s is stale; rebuilding", path)
+            return None
+        passages = _passages(meta.get("passages"), n_documents)
+        vocabulary = _vocabulary(meta.get("vocabulary"))
+        index = BM25Index(vocabulary, corpus_size=len(passages), **arrays)
+        _check(index)
         return passages, index
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as error:
-        log.warning("index %s is unreadable (%s); rebuilding", path, error)
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
+        log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None
 
 
-def _check(index: BM25Index, passages: list[Passage]) -> None:
-    """Refuse arrays that do not fit together (a damaged or foreign file that happens to parse)."""
-    n_terms, n_postings = len(index.vocabulary), len(index.doc_ids)
-    if (len(index.indptr) != n_terms + 1 or int(index.indptr[-1]) != n_postings or len(index.weights) != n_postings
-            or len(index.doc_freqs) != n_terms or index.corpus_size != len(passages)
-            or (n_postings and (int(index.doc_ids.max()) >= len(passages) or int(index.doc_ids.min()) < 0))):
-        raise ValueError("arrays do not fit together")
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        for name, (dtype, ndim) in ARRAYS.items():
+            info = archive.getinfo(f"{name}.npy")
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise BadIndex(f"{name} is compressed")  # never written so; sizes would be unbounded
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) \
+                    else np.lib.format.read_array_header_2_0
+                shape, fortran_order, found = read_header(member)
+                size = int(np.prod(shape, dtype=np.int64)) * found.itemsize
+                if found != np.dtype(dtype) or len(shape) != ndim or fortran_order \
+                        or size != info.file_size - member.tell():
+                    raise BadIndex(f"{name} is {found}{list(shape)}, not a {ndim}-d {np.dtype(dtype)} of its size")
+                data = member.read(size)
+            arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return arrays
+
+
+def _passages(rows, n_documents: int) -> list[Passage]:
+    if not isinstance(rows, list):
+        raise BadIndex("no passages")
+    passages = []
+    for row in rows:
+        if not (isinstance(row, list) and len(row) == 3 and type(row[0]) is int and type(row[1]) is int
+                and isinstance(row[2], str) and 0 <= row[0] < n_documents and row[1] >= 1):
+            raise BadIndex(f"passage {len(passages)} is not [document, paragraph, text]")
+        passages.append(Passage(*row))
+    return passages
+
+
+def _vocabulary(terms) -> dict[str, int]:
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        raise BadIndex("the vocabulary is not a list of terms")
+    vocabulary = {term: i for i, term in enumerate(terms)}
+    if len(vocabulary) != len(terms):
+        raise BadIndex("the vocabulary repeats a term")
+    return vocabulary
+
+
+def _check(index: BM25Index) -> None:
+    """Refuse postings that do not fit together: every search relies on these (ascending passage ids within
+    a term, for `np.isin(assume_unique=True)`; `indptr` slicing; finite weights)."""
+    indptr, doc_ids = index.indptr, index.doc_ids
+    n_terms, n_postings = len(index.vocabulary), len(doc_ids)
+    if len(indptr) != n_terms + 1 or indptr[0] != 0 or indptr[-1] != n_postings or np.any(np.diff(indptr) < 0):
+        raise BadIndex("indptr is not an ordered index into the postings")
+    if len(index.weights) != n_postings or not np.all(np.isfinite(index.weights)):
+        raise BadIndex("weights do not match the postings")
+    if not np.array_equal(index.doc_freqs, np.diff(indptr)):
+        raise BadIndex("document frequencies do not match the postings")
+    if n_postings and (doc_ids.min() < 0 or doc_ids.max() >= index.corpus_size):
+        raise BadIndex("a posting names a passage that does not exist")
+    ascending = np.diff(doc_ids) > 0
+    ascending[indptr[1:-1][(indptr[1:-1] > 0) & (indptr[1:-1] < n_postings)] - 1] = True  # a new term starts
+    if not np.all(ascending):
+        raise BadIndex("a term's passages are not in ascending order")
