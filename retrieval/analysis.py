@@ -24,11 +24,12 @@ import Stemmer
 from . import stopwords
 from .errors import CorpusError
 from .glossary import Glossary
-from .tokens import RawToken, tokenize
+from .tokens import RawToken, hyphen_parts, tokenize
 from .translit import name_key
 
 # Bump when the analysis changes, so saved indexes built by an older analyser are rebuilt.
-ANALYSER_VERSION = "4"
+ANALYSER_VERSION = "5"
+MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: its whole is not a term
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
 _OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
@@ -107,44 +108,69 @@ def _unit(norm: str, kind: str, capitalised: bool) -> _Unit:
     return _Unit(norm, kind != "number" and len(norm) < 2, (), kind)
 
 
+@dataclass(frozen=True)
+class CompiledGlossary:
+    """The glossary as the analyser uses it: one-word names (by base term) and phrases (by base terms), each
+    to its concept. Saved with the index, so a large glossary is neither parsed nor compiled at each start."""
+
+    single: dict[str, str]
+    phrases: dict[tuple[str, ...], str]
+
+    def to_json(self) -> dict:
+        return {"single": self.single, "phrases": [[list(key), concept] for key, concept in self.phrases.items()]}
+
+    @classmethod
+    def from_json(cls, data) -> "CompiledGlossary":
+        """Raises ValueError when `data` is not what `to_json` writes."""
+        single, phrases = data.get("single"), data.get("phrases")
+        if not (isinstance(single, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in single.items())
+                and isinstance(phrases, list)
+                and all(isinstance(row, list) and len(row) == 2 and isinstance(row[0], list)
+                        and all(isinstance(w, str) for w in row[0]) and isinstance(row[1], str) for row in phrases)):
+            raise ValueError("not a compiled glossary")
+        return cls(single, {tuple(key): concept for key, concept in phrases})
+
+
+def compile_glossary(glossary: Glossary) -> CompiledGlossary:
+    """Analyse every name; a name with no searchable word, or given to two concepts, is a CorpusError."""
+    single: dict[str, str] = {}
+    phrases: dict[tuple[str, ...], str] = {}
+    owner: dict[object, int] = {}
+    for entry in glossary.entries:
+        for names in entry.names.values():
+            for name in names:
+                bases = tuple(u.base for u in _units(name) if not u.stop)
+                if not bases:
+                    raise CorpusError(glossary.path, f"name {name!r} has no searchable word", entry.line)
+                key = bases[0] if len(bases) == 1 else bases
+                table = single if len(bases) == 1 else phrases
+                if key in table and table[key] != entry.concept:
+                    raise CorpusError(glossary.path, f"name {name!r} is already given on line {owner[key]}",
+                                      entry.line)
+                table[key] = entry.concept
+                owner[key] = entry.line
+    return CompiledGlossary(single, phrases)
+
+
+def fingerprint() -> str:
+    """A hash of what decides terms besides the glossary (the analyser's version and stop words), for telling
+    whether a saved index is still valid."""
+    return hashlib.sha256(f"{ANALYSER_VERSION}:{sorted(stopwords.ALL)!r}".encode()).hexdigest()
+
+
+def _units(text: str) -> list[_Unit]:
+    return [_unit(t.norm, t.kind, t.capitalised) for t in tokenize(text)]
+
+
 class Analyzer:
     """Text → tokens with terms. Build one per glossary and reuse it: it holds the compiled glossary."""
 
-    def __init__(self, glossary: Glossary | None = None):
-        self.glossary = glossary or Glossary.empty()
-        self._single: dict[str, str] = {}
-        self._phrases: dict[tuple[str, ...], str] = {}
-        self._compile_glossary()
+    def __init__(self, glossary: Glossary | CompiledGlossary | None = None):
+        compiled = glossary if isinstance(glossary, CompiledGlossary) else compile_glossary(glossary or Glossary.empty())
+        self.glossary = compiled
+        self._single, self._phrases = compiled.single, compiled.phrases
+        self._concepts = frozenset(self._single.values())
         self.max_phrase = max((len(p) for p in self._phrases), default=0)
-
-    def _compile_glossary(self) -> None:
-        owner: dict[object, int] = {}
-        for entry in self.glossary.entries:
-            for names in entry.names.values():
-                for name in names:
-                    bases = tuple(u.base for u in self._units(name) if not u.stop)
-                    if not bases:
-                        raise CorpusError(self.glossary.path, f"name {name!r} has no searchable word", entry.line)
-                    key = bases[0] if len(bases) == 1 else bases
-                    table = self._single if len(bases) == 1 else self._phrases
-                    if key in table and table[key] != entry.concept:
-                        raise CorpusError(self.glossary.path,
-                                          f"name {name!r} is already given on line {owner[key]}", entry.line)
-                    table[key] = entry.concept
-                    owner[key] = entry.line
-
-    @property
-    def fingerprint(self) -> str:
-        """A hash of everything that decides terms, for telling whether a saved index is still valid."""
-        digest = hashlib.sha256(ANALYSER_VERSION.encode())
-        for key, concept in sorted(self._single.items()) + sorted(self._phrases.items()):
-            digest.update(repr((key, concept)).encode())
-        digest.update(repr(sorted(stopwords.ALL)).encode())
-        return digest.hexdigest()
-
-    @staticmethod
-    def _units(text: str) -> list[_Unit]:
-        return [_unit(t.norm, t.kind, t.capitalised) for t in tokenize(text)]
 
     def _word_terms(self, unit: _Unit, query: bool) -> list[str]:
         if unit.stop:
@@ -155,26 +181,35 @@ class Analyzer:
         prefix = NAME_KEY_PREFIX[_OTHER_SCRIPT[unit.script] if query else unit.script] if unit.keys else ""
         return [unit.base] + [prefix + key for key in unit.keys]
 
-    def _token_terms(self, raw: RawToken, query: bool) -> tuple[_Unit, list[str]]:
-        whole = _unit(raw.norm, raw.kind, raw.capitalised)
-        terms = self._word_terms(whole, query)
-        if "-" in raw.norm:
-            for part in raw.norm.split("-"):
-                for term in self._word_terms(_unit(part, raw.kind, raw.capitalised), query):
-                    if term not in terms:
-                        terms.append(term)
-        return whole, terms
+    def _words(self, text: str, query: bool) -> list[tuple[RawToken, _Unit, list[str], frozenset[str]]]:
+        """(token, unit, terms, extra marks) of each word. A hyphenated word gives one entry per part, so
+        each part counts as a word of its own (the no-answer rule must not take "weather-in-Minsk" as known
+        because "Minsk" is); a short compound also keeps its whole as a term on its first part, so
+        "Belarus-Russia" still meets itself, and as a mark on every part, so all of it is highlighted."""
+        words = []
+        for raw in tokenize(text):
+            whole = _unit(raw.norm, raw.kind, raw.capitalised)
+            terms = self._word_terms(whole, query)
+            parts = hyphen_parts(text, raw) if "-" in raw.norm else []
+            if len(parts) < 2 or (terms and terms[0] in self._concepts):  # a plain word, or a glossary name
+                words.append((raw, whole, terms, frozenset()))
+                continue
+            compound = terms if len(parts) <= MAX_COMPOUND_PARTS else []
+            for i, part in enumerate(parts):
+                unit = _unit(part.norm, part.kind, part.capitalised)
+                words.append((part, unit, self._word_terms(unit, query) + (compound if i == 0 else []),
+                              frozenset(compound)))
+        return words
 
     def analyze(self, text: str, query: bool = False) -> list[Token]:
         """Every token of `text` with its terms; stop words come back with no terms. `query` asks for
         name keys in the other script (see the module's docstring)."""
-        raws = tokenize(text)
-        analysed = [self._token_terms(raw, query) for raw in raws]
+        words = self._words(text, query)
         extra_terms: dict[int, list[str]] = {}
         extra_marks: dict[int, set[str]] = {}
         if self._phrases:
-            content = [i for i, (unit, _) in enumerate(analysed) if not unit.stop]
-            bases = [analysed[i][0].base for i in content]
+            content = [i for i, (_, unit, _, _) in enumerate(words) if not unit.stop]
+            bases = [words[i][1].base for i in content]
             for pos in range(len(content)):
                 for size in range(min(self.max_phrase, len(content) - pos), 1, -1):
                     concept = self._phrases.get(tuple(bases[pos:pos + size]))
@@ -184,9 +219,10 @@ class Analyzer:
                             extra_marks.setdefault(i, set()).add(concept)
                         break
         tokens = []
-        for i, (raw, (_, terms)) in enumerate(zip(raws, analysed)):
+        for i, (raw, _, terms, marks) in enumerate(words):
             all_terms = tuple(terms + extra_terms.get(i, []))
-            tokens.append(Token(raw.start, raw.end, all_terms, frozenset(all_terms) | extra_marks.get(i, set())))
+            tokens.append(Token(raw.start, raw.end, all_terms,
+                                frozenset(all_terms) | marks | extra_marks.get(i, set())))
         return tokens
 
     def terms(self, text: str, query: bool = False) -> list[str]:

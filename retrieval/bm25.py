@@ -20,6 +20,11 @@ B = 0.75
 EPSILON = 0.25
 
 
+def parameters() -> str:
+    """The scoring parameters, for the saved index's key: a change must never reuse precomputed weights."""
+    return f"BM25Okapi k1={K1!r} b={B!r} epsilon={EPSILON!r}"
+
+
 @dataclass
 class BM25Index:
     """Postings in CSR form: the passages of term t are `doc_ids[indptr[t]:indptr[t+1]]`."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .cleaning import clean_article
@@ -51,7 +52,12 @@ class Document:
 class Corpus:
     root: Path | None
     documents: tuple[Document, ...]
-    glossary: Glossary
+    glossary_file: Path | None = None
+
+    @cached_property
+    def glossary(self) -> Glossary:
+        """Read only when the analyser is built: a saved index carries the glossary compiled."""
+        return load_glossary(self.glossary_file) if self.glossary_file else Glossary.empty()
 
 
 def _text_field(path: Path, entry: LineDict, name: str) -> str:
@@ -145,8 +151,7 @@ def load_corpus(root: Path | str) -> Corpus:
     documents = tuple(_document(manifest, entry, seen) for entry in load_list(manifest))
     if not documents:
         raise CorpusError(manifest, "manifest lists no documents")
-    glossary_path = root / GLOSSARY
-    if glossary_path.exists() and inside(root, GLOSSARY) is None:
-        raise CorpusError(glossary_path, "links outside the corpus folder")
-    glossary = load_glossary(glossary_path) if glossary_path.exists() else Glossary.empty()
-    return Corpus(root, documents, glossary)
+    glossary = root / GLOSSARY
+    if glossary.exists() and inside(root, GLOSSARY) is None:
+        raise CorpusError(glossary, "links outside the corpus folder")
+    return Corpus(root, documents, glossary if glossary.exists() else None)

@@ -88,14 +88,13 @@ class Engine:
         corpus = load_corpus(root)
         if not saved_index:
             return cls.build(corpus)
-        analyzer = Analyzer(corpus.glossary)
         path = Path(root) / indexfile.INDEX_FILE
-        key = indexfile.corpus_key(corpus, analyzer.fingerprint)
+        key = indexfile.corpus_key(corpus)
         saved = indexfile.load(path, key, len(corpus.documents))
         if saved is not None:
-            return cls(corpus, analyzer, *saved)
-        engine = cls.build(corpus, analyzer)
-        indexfile.save(path, key, engine.passages, engine.index)
+            return cls(corpus, Analyzer(saved.glossary), saved.passages, saved.index)
+        engine = cls.build(corpus)
+        indexfile.save(path, key, indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary))
         return engine
 
     @property

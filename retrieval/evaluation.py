@@ -194,7 +194,7 @@ def evaluate_xquad(folder: Path) -> str:
              f"{'run':12} {'n':>4}  {'analyser':10}  {'hit@1':>7}  {'hit@5':>7}  {'MRR':>7}"]
     for name, pool_langs, question_lang in XQUAD_RUNS:
         documents = tuple(doc for lang in pool_langs for doc in loaded[lang][0].documents)
-        corpus = Corpus(folder, documents, loaded["en"][0].glossary)
+        corpus = Corpus(folder, documents)
         questions = loaded[question_lang][1]
         paragraph_count = len(loaded["en"][0].documents)
         engine = Engine.build(corpus, Analyzer())

@@ -1,7 +1,8 @@
 """The saved index: analysis is the slow part of starting, so its result is kept on disk.
 
 One `.npz` file (numpy arrays, no pickle) holds the BM25 postings, the vocabulary, the passages, and a
-key: a hash of the format version, the analyser's settings and every corpus file's bytes. A file whose
+key: a hash of the format version, the analyser's and scoring's settings, the glossary and the articles. It
+also carries the compiled glossary, so a start with a valid index neither parses nor compiles the glossary. A file whose
 key differs, or that is truncated, foreign or unreadable, is ignored and rebuilt, never trusted. Writing
 goes to a temporary file in the same folder, then an atomic rename, so a reader never sees half a file.
 """
@@ -15,29 +16,41 @@ import os
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
+from . import analysis, bm25
+from .analysis import CompiledGlossary
 from .bm25 import BM25Index
 from .corpus import Corpus
 from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_FILE = ".search-index.npz"
 log = logging.getLogger(__name__)
 
 
-def corpus_key(corpus: Corpus, analyser_fingerprint: str) -> str:
-    """Changes whenever anything that decides the index changes."""
-    digest = hashlib.sha256(f"v{FORMAT_VERSION}:{analyser_fingerprint}:"
+class SavedIndex(NamedTuple):
+    passages: list[Passage]
+    index: BM25Index
+    glossary: CompiledGlossary
+
+
+def corpus_key(corpus: Corpus) -> str:
+    """Changes whenever anything that decides the index changes: this format, the analyser, the scoring and
+    passage parameters, the glossary file's bytes, and every article's id, language and cleaned text."""
+    digest = hashlib.sha256(f"v{FORMAT_VERSION}:{analysis.fingerprint()}:{bm25.parameters()}:"
                             f"{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}".encode())
+    digest.update(corpus.glossary_file.read_bytes() if corpus.glossary_file else b"no glossary")
     digest.update(repr([(d.id, d.language, d.paragraphs) for d in corpus.documents]).encode())
     return digest.hexdigest()
 
 
-def save(path: Path, key: str, passages: list[Passage], index: BM25Index) -> bool:
+def save(path: Path, key: str, saved: SavedIndex) -> bool:
     """Write atomically; False (and a log line) when the folder is not writable."""
-    meta = {"format": FORMAT_VERSION, "key": key, "corpus_size": index.corpus_size,
+    passages, index, glossary = saved
+    meta = {"format": FORMAT_VERSION, "key": key, "corpus_size": index.corpus_size, "glossary": glossary.to_json(),
             "vocabulary": list(index.vocabulary), "passages": [[p.doc, p.paragraph, p.text] for p in passages]}
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
@@ -66,7 +79,7 @@ class BadIndex(ValueError):
     """The file is not an index this code wrote for this corpus."""
 
 
-def load(path: Path, key: str, n_documents: int) -> tuple[list[Passage], BM25Index] | None:
+def load(path: Path, key: str, n_documents: int) -> SavedIndex | None:
     """The saved passages and index if `path` holds a valid index for `key`, else None (logged).
 
     The file is untrusted: anything that is not a regular file (a FIFO would block), any array whose header
@@ -85,7 +98,7 @@ def load(path: Path, key: str, n_documents: int) -> tuple[list[Passage], BM25Ind
         vocabulary = _vocabulary(meta.get("vocabulary"))
         index = BM25Index(vocabulary, corpus_size=len(passages), **arrays)
         _check(index)
-        return passages, index
+        return SavedIndex(passages, index, CompiledGlossary.from_json(meta.get("glossary")))
     except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
         log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None

@@ -36,15 +36,24 @@ def coverage_idf(doc_freq: int, corpus_size: int) -> float:
     return math.log(1 + (corpus_size - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
+# The most work one question can cause, whoever calls the engine: its first MAX_QUESTION_CHARS characters
+# are read, and of those its first MAX_QUESTION_WORDS distinct content words count (README, "Limits").
+MAX_QUESTION_CHARS = 1000
+MAX_QUESTION_WORDS = 64
+
+
 def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int) -> Query:
-    """Analyse `text`; `doc_freq(term)` gives each term's passage count for weighing its word."""
+    """Analyse `text` (within the limits above); `doc_freq(term)` gives each term's passage count for
+    weighing its word."""
     words: dict[frozenset[str], QueryWord] = {}
     terms: list[str] = []
-    for token in analyzer.analyze(text, query=True):
+    for token in analyzer.analyze(text[:MAX_QUESTION_CHARS], query=True):
         if not token.terms:
             continue
-        terms.extend(token.terms)
         key = token.marks  # a word inside a glossary phrase is found wherever the phrase is
+        if key not in words and len(words) == MAX_QUESTION_WORDS:
+            continue
+        terms.extend(token.terms)
         if key not in words:
             freqs = [doc_freq(t) for t in key]
             weight = min(coverage_idf(f, corpus_size) for f in freqs)

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from .corpus import Corpus, Document
 from .errors import CorpusError
-from .glossary import Glossary
 
 
 @dataclass(frozen=True)
@@ -42,4 +41,4 @@ def load_squad(path: Path | str, language: str) -> tuple[Corpus, list[SquadQuest
         raise CorpusError(path, f"not a JSON file: {error}", getattr(error, "lineno", None)) from None
     except (KeyError, TypeError) as error:
         raise CorpusError(path, f"not in SQuAD format (missing {error})") from None
-    return Corpus(path.parent, tuple(documents), Glossary.empty()), questions
+    return Corpus(path.parent, tuple(documents)), questions

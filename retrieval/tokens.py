@@ -56,6 +56,7 @@ def normalise_number(number: str) -> str:
     return number.replace(",", ".").replace("\u00a0", ".").replace("\u202f", ".")
 
 
+_PART_RE = re.compile(r"[^-]+")
 _ALL_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff'-]+")
 
 
@@ -69,16 +70,26 @@ def _script(word: str) -> str:
     return "other"
 
 
+def word_token(text: str, start: int, end: int) -> RawToken | None:
+    """`text[start:end]` as a word token, or None when nothing is left of it once normalised."""
+    raw = text[start:end]
+    norm = normalise_word(raw)
+    return RawToken(start, end, norm, _script(norm), raw[:1].isupper()) if norm else None
+
+
 def tokenize(text: str) -> list[RawToken]:
-    """All word and number tokens of `text`, in order."""
+    """All word and number tokens of `text`, in order. A hyphenated word is one token; `hyphen_parts`
+    splits it."""
     tokens = []
     for match in _TOKEN_RE.finditer(text):
-        raw = match.group()
         if match.lastgroup == "number":
-            tokens.append(RawToken(match.start(), match.end(), normalise_number(raw), "number", False))
-            continue
-        norm = normalise_word(raw)
-        if not norm:
-            continue
-        tokens.append(RawToken(match.start(), match.end(), norm, _script(norm), raw[:1].isupper()))
+            tokens.append(RawToken(match.start(), match.end(), normalise_number(match.group()), "number", False))
+        elif token := word_token(text, match.start(), match.end()):
+            tokens.append(token)
     return tokens
+
+
+def hyphen_parts(text: str, token: RawToken) -> list[RawToken]:
+    """The parts of a hyphenated word token, each with its own offsets."""
+    parts = (word_token(text, m.start(), m.end()) for m in _PART_RE.finditer(text, token.start, token.end))
+    return [part for part in parts if part]

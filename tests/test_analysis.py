@@ -50,7 +50,12 @@ def test_numbers_are_canonical():
 
 def test_hyphenated_words_are_indexed_whole_and_in_parts(plain):
     terms = plain.terms("high-tech")
-    assert terms[0] == "high-tech" and "high" in terms and "tech" in terms
+    assert sorted(terms) == ["high", "high-tech", "tech"]
+    tokens = plain.analyze("high-tech")
+    assert [(t.start, t.end) for t in tokens] == [(0, 4), (5, 9)]  # each part is a word of its own
+    assert all("high-tech" in t.marks for t in tokens)  # and the whole compound marks every part
+    assert "weather-in-minsk-for-tomorrow" not in plain.terms("weather-in-Minsk-for-tomorrow")  # a chain is words
+    assert "state-of-the-art" in plain.terms("state-of-the-art")
     assert set(plain.terms("белорусско-российское")) >= set(plain.terms("российское"))
 
 

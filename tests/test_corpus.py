@@ -77,7 +77,7 @@ def test_long_paragraphs_are_split_on_sentences(engine):
 
 def _error(make_corpus, files) -> CorpusError:
     with pytest.raises(CorpusError) as caught:
-        load_corpus(make_corpus(files))
+        load_corpus(make_corpus(files)).glossary  # the glossary is read when first needed
     return caught.value
 
 

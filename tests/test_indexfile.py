@@ -76,9 +76,10 @@ def test_a_damaged_index_is_rebuilt_not_trusted(corpus, builds, damage):
 
 def test_arrays_that_do_not_fit_are_refused(corpus, builds):
     engine = Engine.load(corpus)
-    key = indexfile.corpus_key(engine.corpus, engine.analyzer.fingerprint)
+    key = indexfile.corpus_key(engine.corpus)
     engine.index.doc_ids[0] = 10**6
-    indexfile.save(corpus / indexfile.INDEX_FILE, key, engine.passages, engine.index)
+    indexfile.save(corpus / indexfile.INDEX_FILE, key,
+                   indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary))
     assert indexfile.load(corpus / indexfile.INDEX_FILE, key, len(engine.documents)) is None
 
 
@@ -194,8 +195,29 @@ def test_mutated_index_files_never_crash_the_search(corpus, name, position, valu
     raw = bytearray(path.read_bytes())  # and one raw byte flipped: the zip's CRC must catch what the checks cannot
     raw[byte_position % len(raw)] = byte
     path.write_bytes(bytes(raw))
-    loaded = indexfile.load(path, indexfile.corpus_key(engine.corpus, engine.analyzer.fingerprint), len(engine.documents))
+    loaded = indexfile.load(path, indexfile.corpus_key(engine.corpus), len(engine.documents))
     again = Engine.load(corpus)
     results = [h.as_json() for h in again.search(QUESTION)]
     if loaded is None:
         assert results == expected
+
+
+def test_a_start_with_a_valid_index_neither_parses_nor_compiles_the_glossary(corpus, monkeypatch):
+    from retrieval import analysis, corpus as corpus_module
+    first = Engine.load(corpus)
+    calls = []
+    monkeypatch.setattr(corpus_module, "load_glossary", lambda path: calls.append(path))
+    monkeypatch.setattr(analysis, "compile_glossary", lambda glossary: calls.append(glossary))
+    second = Engine.load(corpus)
+    assert calls == [] and second.analyzer.glossary == first.analyzer.glossary
+    assert second.search("Какое соглашение подписал МАЗ?")[0].paragraph == 3  # МАЗ ↔ MAZ came from the saved glossary
+
+
+def test_the_key_changes_with_every_scoring_parameter(corpus, monkeypatch):
+    from retrieval import bm25
+    engine = Engine.load(corpus)
+    keys = {indexfile.corpus_key(engine.corpus)}
+    for name, value in (("K1", 1.2), ("B", 0.5), ("EPSILON", 0.1)):
+        monkeypatch.setattr(bm25, name, value)
+        keys.add(indexfile.corpus_key(engine.corpus))
+    assert len(keys) == 4

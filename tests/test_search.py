@@ -82,7 +82,7 @@ def test_index_matches_rank_bm25_on_a_real_corpus(engine, source):
         from retrieval.corpus import Corpus
         from retrieval.squad import load_squad
         documents = tuple(d for lang in ("ru", "en") for d in load_squad(XQUAD / f"xquad.{lang}.dev.json", lang)[0].documents)
-        engine = Engine.build(Corpus(XQUAD, documents, load_squad(XQUAD / "xquad.en.dev.json", "en")[0].glossary),
+        engine = Engine.build(Corpus(XQUAD, documents),
                               Analyzer())
     corpus = [engine.analyzer.terms(p.text) for p in engine.passages]
     reference, ours = BM25Okapi(corpus), BM25Index.build(corpus)
@@ -161,3 +161,31 @@ def test_cli_broken_corpus_exits_2_without_traceback(make_corpus):
     assert result.returncode == 2
     assert "documents.yaml:2" in result.stderr and "missing.txt" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("question", ["weather-in-Minsk-tomorrow", "рецепт-борща-из-Беларуси",
+                                      "weather in Minsk tomorrow", "рецепт борща из Беларуси"])
+def test_hyphens_do_not_get_round_the_no_answer_rule(engine, question):
+    assert engine.search(question) == []
+
+
+def test_a_hyphenated_question_still_finds_its_compound(engine):
+    assert engine.search("Belarus-Russia industrial cooperation")
+
+
+def test_the_work_of_one_question_is_bounded(engine):
+    """The engine reads MAX_QUESTION_CHARS characters and MAX_QUESTION_WORDS distinct words, whoever calls it."""
+    import time
+
+    from retrieval.query import MAX_QUESTION_CHARS, MAX_QUESTION_WORDS
+    rng = random.Random(3)
+    chain = "-".join("".join(rng.choice("абвгдежзиклмнопрстуфх") for _ in range(5)) for _ in range(17_000))
+    distinct = " ".join(f"w{i}x" for i in range(15_000))
+    for question in (chain[:100_000], distinct, "МАЗ соглашение " * 100_000):
+        started = time.perf_counter()
+        engine.search(question)
+        assert time.perf_counter() - started < 2.0  # was 11 s and 3.8 s before the bound
+        parsed = engine.parse(question)
+        assert len(parsed.words) <= MAX_QUESTION_WORDS
+    assert engine.search("МАЗ соглашение " + "x" * MAX_QUESTION_CHARS)  # the question's start still counts
+    assert engine.parse("the " * MAX_QUESTION_CHARS + "МАЗ").words == ()  # what lies past the limit does not
