@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from retrieval import Engine
+from retrieval import Engine, textio
 
 from . import callbacks, render
 from .config import Settings
@@ -18,10 +18,13 @@ from .store import Store
 from .texts import language_of
 
 
-def run(engine: Engine, settings: Settings, stdin=sys.stdin, stdout=sys.stdout) -> int:
+def run(engine: Engine, settings: Settings, stdin=None, stdout=None) -> int:
+    """Chat on the given streams, or on standard input and output as UTF-8 (see `retrieval.textio`)."""
+    if stdin is None:
+        return textio.guarded(lambda: run(engine, settings, sys.stdin, sys.stdout))
     try:
         return _chat(engine, settings, stdin, stdout)
-    except (BrokenPipeError, KeyboardInterrupt):  # output closed early (`| head`), or Ctrl-C
+    except KeyboardInterrupt:
         return 0
 
 
@@ -40,7 +43,7 @@ def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
             return 0
         if not interactive and not line.strip():
             continue
-        print(as_plain(service.ask(line.rstrip("\n"), lang)), end="\n\n", file=stdout, flush=True)
+        print(as_plain(service.ask(textio.input_line(line), lang)), end="\n\n", file=stdout, flush=True)
 
 
 def as_plain(reply: render.Reply) -> str:

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import textio
 from .engine import DEFAULT_CORPUS, Engine, Hit
 from .errors import CorpusError
 from .highlight import mark_spans
@@ -35,9 +36,9 @@ def format_hits(hits: list[Hit]) -> str:
 def _search(args: argparse.Namespace) -> int:
     engine = Engine.load(args.corpus)
     if args.batch:
-        questions = [line.rstrip("\n") for line in sys.stdin]
+        questions = (textio.input_line(line) for line in sys.stdin)
     elif args.question is not None:
-        questions = [args.question]
+        questions = [textio.argument(args.question)]
     else:
         print("error: give a question, or --batch to read one per line from standard input", file=sys.stderr)
         return 2
@@ -106,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return textio.guarded(lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "k", 1) < 1:
         print("error: --k must be at least 1", file=sys.stderr)
