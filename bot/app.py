@@ -8,7 +8,7 @@ import logging
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          CommandHandler, InlineQueryHandler, MessageHandler, filters)
+                          CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
 from . import handlers, webhook
 from .config import ConfigError, Settings
@@ -77,6 +77,7 @@ def build_application(settings: Settings, service: AnswerService) -> Application
     application.bot_data["guard"] = FloodGuard(settings.rate_limit_messages, settings.rate_limit_seconds)
 
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    application.add_handler(TypeHandler(object, handlers.gate), group=-1)
     application.add_handlers([
         CommandHandler(["start", "help"], handlers.start),
         CommandHandler("sources", handlers.sources),

@@ -9,7 +9,7 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryRes
                       InputTextMessageContent, LinkPreviewOptions, Message, Update)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from . import callbacks, render
 from .ratelimit import FloodGuard
@@ -49,6 +49,17 @@ async def send(message: Message, reply: Reply) -> None:
             raise
         log.warning("Telegram could not parse a reply's HTML (%s); sending it as plain text", error)
         await message.reply_text(render.to_plain(reply.text), **options)
+
+
+async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler (group -1) and stops the updates no handler may answer: an edited message
+    (its question was answered when it was sent), and a message with no chat to reply to (Telegram never
+    sends one; a forged webhook body can)."""
+    if not isinstance(update, Update) or update.edited_message or update.edited_channel_post \
+            or update.edited_business_message:
+        raise ApplicationHandlerStop
+    if update.effective_message is not None and update.effective_chat is None:
+        raise ApplicationHandlerStop
 
 
 def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -207,7 +218,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("%s failed: %s: %s", what, type(error).__name__, error)
     else:
         log.error("%s failed: %r", what, error, exc_info=(type(error), error, error.__traceback__))
-    if isinstance(update, Update) and update.effective_message:
+    if isinstance(update, Update) and update.effective_message and update.effective_chat:
         try:
             await update.effective_message.reply_text(text(_lang(update), "error"))
         except TelegramError as reply_error:

@@ -2,8 +2,9 @@
 
 python-telegram-bot's own `run_webhook` checks the secret token but accepts bodies of any size (tornado's
 default limit is 100 MB). This server checks the secret on every request in constant time (403 without
-it), refuses bodies over `webhook_max_body_bytes` before reading them, and hands each update to the
-Application's queue, as PTB's custom-webhook examples do.
+it), refuses bodies over `webhook_max_body_bytes` before reading them, accepts only JSON bodies that are
+updates (400 and one log line otherwise, never a traceback), and hands each update to the Application's
+queue, as PTB's custom-webhook examples do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,22 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
+def parse_update(body: bytes, bot) -> Update | None:
+    """The update in a webhook body, or None for anything that is not one: not JSON, nested too deeply,
+    not an object with an integer update_id, or fields PTB cannot build (a string for a message, a date
+    past year 9999)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        return None
+    try:
+        return Update.de_json(data, bot)
+    except Exception:  # noqa: BLE001 - PTB raises whatever a malformed field makes it raise
+        return None
+
+
 class UpdateHandler(tornado.web.RequestHandler):
     def initialize(self, bot_application: Application, secret: str) -> None:
         self.bot_application = bot_application
@@ -35,11 +52,14 @@ class UpdateHandler(tornado.web.RequestHandler):
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request without the right secret token from %s", self.request.remote_ip)
             raise tornado.web.HTTPError(403)
-        try:
-            update = Update.de_json(json.loads(self.request.body), self.bot_application.bot)
-        except (ValueError, TypeError, KeyError) as error:
-            log.warning("webhook request with a body that is not an update: %s", error)
-            raise tornado.web.HTTPError(400) from None
+        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            log.warning("webhook request with Content-Type %r, not application/json", content_type[:40])
+            raise tornado.web.HTTPError(415)
+        update = parse_update(self.request.body, self.bot_application.bot)
+        if update is None:
+            log.warning("webhook request with a body that is not an update")
+            raise tornado.web.HTTPError(400)
         await self.bot_application.update_queue.put(update)
         self.set_status(200)
 
