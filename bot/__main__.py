@@ -2,7 +2,7 @@
 
 import sys
 
-from retrieval import CorpusError, Engine
+from retrieval import CorpusError, EncoderMissing, Engine
 
 from . import app, console
 from .config import ConfigError, load_settings
@@ -14,7 +14,7 @@ def main() -> int:
     try:
         settings = load_settings()
         engine = Engine.load(settings.corpus)
-    except (ConfigError, CorpusError) as error:
+    except (ConfigError, CorpusError, EncoderMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not settings.token:

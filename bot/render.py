@@ -36,9 +36,10 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
 
 
-def telegram_length(value: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
-    return len(value.encode("utf-16-le")) // 2
+def telegram_length(message: str) -> int:
+    """Length as Telegram counts it: the text after entity parsing (tags and link addresses do not count,
+    `&amp;` is one character), in UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(html.unescape(_TAG_RE.sub("", message)).encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
@@ -85,8 +86,7 @@ def fit(build: Callable[[list[Quote]], str], quotes: list[Quote], limit: int = M
 
 
 def _linkable(url: str) -> bool:
-    """Only http(s) URLs become links (Telegram refuses others), and only short ones: a link's address is
-    part of the message we send."""
+    """Only http(s) URLs become links (Telegram refuses others), and only reasonable ones."""
     return url.startswith(("http://", "https://")) and len(url) <= MAX_URL and not any(c.isspace() for c in url)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import textio
 from .engine import DEFAULT_CORPUS, Engine, Hit
+from .encoder import EncoderMissing
 from .errors import CorpusError
 from .highlight import mark_spans
 
@@ -54,17 +55,31 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import coverage_sweep, evaluate_questions, evaluate_xquad, load_questions, xquad_questions
+    from . import calibration
+    from .corpus import Corpus
+    from .evaluation import evaluate_questions, evaluate_xquad, load_questions, project_curve, xquad_questions
 
     engine = Engine.load(args.corpus)
     questions = load_questions(args.questions)
     print(evaluate_questions(engine, questions), end="\n\n")
+    plain = Engine.build(Corpus(engine.corpus.root, engine.documents))  # the same corpus, no glossary
+    print(evaluate_questions(plain, questions, "Question set without the glossary"), end="\n\n")
     xquad = args.xquad if args.xquad and (args.xquad / "xquad.ru.dev.json").exists() else None
-    print(coverage_sweep(engine, questions, xquad_questions(xquad) if xquad else []), end="\n\n")
-    if xquad:
-        print(evaluate_xquad(xquad))
-    else:
+    if not xquad:
         print(f"XQuAD not found at {args.xquad}; pass --xquad DIR to include it.")
+        return 0
+    print(project_curve(engine, questions, xquad_questions(xquad)), end="\n\n")
+    print(calibration.answer_or_refuse(calibration.score_cases(xquad)), end="\n\n")
+    print(evaluate_xquad(xquad))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from . import calibration
+
+    cases = calibration.score_cases(args.xquad)["calibration"]
+    weights = calibration.fit_decision([case for direction in cases.values() for case in direction])
+    print(f"DECISION_WEIGHTS = {weights}  # for retrieval/engine.py; fitted on the calibration split")
     return 0
 
 
@@ -94,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
     evaluate.set_defaults(run=_evaluate)
 
+    calibrate = commands.add_parser("calibrate", help="fit the answer-or-refuse model on the calibration split")
+    calibrate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
+    calibrate.set_defaults(run=_calibrate)
+
     bench = commands.add_parser("bench", help="build/load/query cost at several corpus sizes")
     bench.add_argument("--source", type=Path, default=DEFAULT_XQUAD / "xquad.en.dev.json",
                        help="SQuAD-format file, or a corpus folder (then --questions)")
@@ -117,6 +136,6 @@ def _main(argv: list[str] | None) -> int:
         return 2
     try:
         return args.run(args)
-    except CorpusError as error:
+    except (CorpusError, EncoderMissing) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

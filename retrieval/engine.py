@@ -1,41 +1,95 @@
 """The search engine: corpus in, ranked cited hits out. The only thing the bot needs from retrieval.
 
-A question is analysed, passages are ranked by BM25, and then two rules keep the answer honest.
+A question is scored by two signals over every passage that could answer it: BM25 on analysed words (the
+backbone: exact names, numbers, terms), and the cosine between the multilingual encoder's vectors of the
+question and the passage (what words cannot see: the other language, paraphrase). Candidates come from both:
+every passage holding a question term, and the passages closest in meaning. Then `Rule` decides, in two steps:
 
-The no-answer rule has two parts, both measured (`python -m retrieval evaluate` prints the sweep):
-- the question must be about the corpus: at least MIN_KNOWN_SHARE of its content words occur somewhere
-  in it. "Who won the 2018 World Cup?" shares only "world" with it, and gets nothing;
-- a passage must contain the question's words that carry at least MIN_COVERAGE of the weight (idf) of
-  those words the corpus knows, so a passage that merely mentions "Belarus" does not answer a question
-  about Belarus's elevators.
-Words the corpus has never seen are left out of the second part on purpose: in a question asked in the
-other language they are usually untranslated filler ("хотят получить"), not the subject.
+1. Does the corpus cover the question at all? A logistic model over a few features of the question against
+   this corpus (`features`): how many of its words the corpus knows and how much of their weight the best
+   passage holds, how much weight lies in words the corpus has never seen (a name from another subject), and
+   how much closer in meaning the best passage is than the corpus on average. Its weights are fitted on a
+   calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because a
+   refused answerable question costs a user more than a weak answer to an off-topic one.
+   The word rule answers too: at least `min_known_share` of the question's words occur in the corpus and a
+   passage holds `min_coverage` of their idf weight with a cosine of at least `lexical_min_cosine` (the model
+   alone misjudges a small corpus about one subject, where every passage is close to an on-topic question).
+2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight, and
+   when the meaning answered, the closest passage in meaning; ranked by BM25 / (best BM25 of the question)
+   + w × cosine, where w grows with the share of question words that passages of the candidate's language
+   do not hold: for a passage in the other language BM25 sees only names, and the meaning must lead.
 
 Near-identical excerpts (the same sentence reported by two articles) are returned once.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import indexfile
+from . import encoder, indexfile
 from .analysis import Analyzer
 from .bm25 import BM25Index, top_k
 from .corpus import Corpus, Document, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_documents
-from .query import Query, parse_query
+from .query import MAX_QUESTION_CHARS, Query, parse_query
+from .tokens import CYRILLIC_RE
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
-# The no-answer rule (see the module docstring and README, "The no-answer rule").
-MIN_KNOWN_SHARE = 0.6
-MIN_COVERAGE = 0.5
 # Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.
 NEAR_DUPLICATE = 0.8
+# Passages closest in meaning that become candidates even without a shared word.
+DENSE_CANDIDATES = 64
+
+
+# Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse").
+DECISION_WEIGHTS = (-10.16, 0.13, -0.78, 11.815, 4.594, 33.56, -20.232, -0.593, 7.346, 2.008, -7.087)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
+
+    decision: tuple[float, ...] = DECISION_WEIGHTS  # logistic weights over `features`
+    threshold: float = 0.3  # answer when the model's probability that the corpus covers the question is this
+    min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
+    lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
+    # the model agrees: a short question is often far from a long passage that answers it)
+    min_coverage: float = 0.5
+    meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this
+    near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
+    weight_known: float = 0.5  # the cosine's weight in the fused score, when every question word is known
+    weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
+
+
+DEFAULT_RULE = Rule()
+# Every candidate answers, ranked as usual: for measuring ranking alone, beside the baselines.
+RULE_OFF = Rule(threshold=0.0, min_known_share=0.0, min_coverage=0.0)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A question's candidates with both signals, before any rule: what `Rule` decides on."""
+
+    query: Query
+    vector: np.ndarray  # the question's unit vector
+    other_language: np.ndarray  # per candidate: the passage is not in the question's language
+    ids: np.ndarray  # candidate passage ids, ascending
+    bm25: np.ndarray
+    cosine: np.ndarray
+    coverage: np.ndarray  # share of the known question words' weight the passage holds
+    background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
+    known_in_language: np.ndarray  # per candidate: share of the question's words found in passages of its language
+
+    @property
+    def known_share(self) -> float:
+        words = self.query.words
+        return len(self.query.known_words) / len(words) if words else 0.0
 
 
 @dataclass(frozen=True)
@@ -63,27 +117,32 @@ class Hit:
 
 
 class Engine:
-    """A loaded corpus with its analyser and index; build once, search many times."""
+    """A loaded corpus with its analyser, BM25 index and passage vectors; build once, search many times."""
 
-    def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index):
+    def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index,
+                 vectors: np.ndarray):
         self.corpus = corpus
         self.analyzer = analyzer
         self.passages = passages
         self.index = index
+        self.vectors = vectors
+        self._russian = np.array([corpus.documents[p.doc].language == "ru" for p in passages], dtype=bool)
 
     @classmethod
     def build(cls, corpus: Corpus, analyzer: Analyzer | None = None) -> "Engine":
-        """Analyse and index `corpus` from scratch."""
+        """Analyse, index and encode `corpus` from scratch."""
         analyzer = analyzer or Analyzer(corpus.glossary)
         passages = split_documents([doc.paragraphs for doc in corpus.documents])
-        return cls(corpus, analyzer, passages, BM25Index.build([analyzer.terms(p.text) for p in passages]))
+        index = BM25Index.build([analyzer.terms(p.text) for p in passages])
+        return cls(corpus, analyzer, passages, index, encode_passages([p.text for p in passages]))
 
     @classmethod
     def load(cls, root: Path | str = DEFAULT_CORPUS, saved_index: bool = True) -> "Engine":
         """Load the corpus folder `root` (raises CorpusError naming file and line when it is broken).
 
-        With `saved_index`, the analysed index is read from `root/.search-index.npz` when it matches the
-        corpus and analyser, and otherwise built and saved there for the next start (see `indexfile`).
+        With `saved_index`, the analysed index and the passage vectors are read from
+        `root/.search-index.npz` when it matches the corpus, analyser and encoder, and otherwise built and
+        saved there for the next start (see `indexfile`).
         """
         corpus = load_corpus(root)
         if not saved_index:
@@ -92,9 +151,11 @@ class Engine:
         key = indexfile.corpus_key(corpus)
         saved = indexfile.load(path, key, len(corpus.documents))
         if saved is not None:
-            return cls(corpus, Analyzer(saved.glossary), saved.passages, saved.index)
+            encoder.warm_up()
+            return cls(corpus, Analyzer(saved.glossary), saved.passages, saved.index, saved.vectors)
         engine = cls.build(corpus)
-        indexfile.save(path, key, indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary))
+        indexfile.save(path, key, indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary,
+                                                       engine.vectors))
         return engine
 
     @property
@@ -111,32 +172,41 @@ class Engine:
         for word in known:
             docs = np.unique(np.concatenate([self.index.postings(t) for t in word.terms]))
             covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
-        return covered / sum(word.weight for word in known)
+        return covered / sum(word.weight for word in known) if known else covered
 
-    def candidates(self, question: str, min_coverage: float = MIN_COVERAGE,
-                   min_known_share: float = MIN_KNOWN_SHARE) -> tuple[Query, np.ndarray, np.ndarray]:
-        """(query, passage ids, BM25 scores) of the passages that pass the no-answer rule, unordered."""
+    def _known_in_language(self, query: Query) -> np.ndarray:
+        """[share of the question's words that English passages hold, share that Russian passages hold]."""
+        found = np.zeros(2)
+        for word in query.words:
+            languages = self._russian[np.concatenate([self.index.postings(t) for t in word.terms])]
+            found += [bool((~languages).any()), bool(languages.any())]
+        return found / max(len(query.words), 1)
+
+    def score(self, question: str, vector: np.ndarray | None = None) -> Scored:
+        """Both signals for every candidate of `question`: the passages holding one of its terms, and the
+        DENSE_CANDIDATES closest in meaning. `vector` is the question's, when already encoded."""
         query = self.parse(question)
-        empty = np.empty(0, dtype=np.int32), np.empty(0)
-        if not query.words or len(query.known_words) < min_known_share * len(query.words):
-            return query, *empty
-        candidates, scores = self.index.candidate_scores(list(query.terms))
-        keep = self._coverage(query, candidates) >= min_coverage - 1e-12
-        return query, candidates[keep], scores[keep]
+        if vector is None:
+            vector = encode_question(question)
+        cosine = self.vectors @ vector
+        lexical_ids, lexical_scores = self.index.candidate_scores(list(query.terms))
+        nearest = np.argpartition(-cosine, DENSE_CANDIDATES)[:DENSE_CANDIDATES] \
+            if len(cosine) > DENSE_CANDIDATES else np.arange(len(cosine))
+        ids = np.union1d(lexical_ids, nearest).astype(np.int32)
+        bm25 = np.zeros(len(ids))
+        bm25[np.searchsorted(ids, lexical_ids)] = lexical_scores
+        russian_question = _is_russian(question)
+        return Scored(query, vector, self._russian[ids] != russian_question, ids, bm25, cosine[ids],
+                      self._coverage(query, ids), float(cosine.mean()) if len(cosine) else 0.0,
+                      self._known_in_language(query)[self._russian[ids].astype(int)])
 
-    def rank(self, question: str, min_coverage: float = MIN_COVERAGE,
-             min_known_share: float = MIN_KNOWN_SHARE) -> tuple[Query, list[tuple[int, float]]]:
-        """All passages that pass the no-answer rule, as (passage id, BM25 score), best first."""
-        query, candidates, scores = self.candidates(question, min_coverage, min_known_share)
-        return query, top_k(candidates, scores, len(candidates))
-
-    def search(self, question: str, k: int = 3, min_coverage: float = MIN_COVERAGE,
-               min_known_share: float = MIN_KNOWN_SHARE) -> list[Hit]:
+    def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it.
 
         Only the best few candidates are sorted (more only when near-duplicates use them up), so the cost
-        follows the number of matching passages, not the size of the corpus."""
-        query, candidates, scores = self.candidates(question, min_coverage, min_known_share)
+        follows the number of candidates, not the size of the corpus."""
+        scored = self.score(question)
+        candidates, scores = decide(scored, rule)
         hits: list[Hit] = []
         seen_terms: list[frozenset[str]] = []
         batch, done = 4 * k + 8, 0
@@ -148,7 +218,8 @@ class Engine:
                 passage = self.passages[passage_id]
                 if any(hit.excerpt in passage.text for hit in hits):
                     continue  # repeats a quote already shown: skip it before the costly analysis
-                excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), query)
+                excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
+                                         scored.vector)
                 if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
                     continue
                 seen_terms.append(excerpt.terms)
@@ -164,6 +235,71 @@ class Engine:
             if doc.id == doc_id and 1 <= number <= len(doc.paragraphs):
                 return doc.paragraphs[number - 1]
         return None
+
+
+def features(scored: Scored) -> np.ndarray:
+    """What the decision sees of a question against a corpus; every value is relative to this corpus."""
+    words = scored.query.words
+    total = sum(w.weight for w in words) or 1.0
+    unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
+    known = scored.known_share
+    coverage = float(scored.coverage.max()) if len(scored.ids) else 0.0
+    closer = (float(scored.cosine.max()) if len(scored.ids) else 0.0) - scored.background
+    other = float(scored.other_language.mean()) if len(scored.ids) else 0.0
+    top = float(scored.cosine.max()) if len(scored.ids) else 0.0
+    return np.array([1.0, known, coverage, known * coverage, unknown, top, closer, other, other * closer,
+                     (1 - other) * coverage, (1 - other) * unknown])
+
+
+def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
+    """The decision model's probability that the corpus covers the question."""
+    return float(1 / (1 + np.exp(-np.clip(features(scored) @ np.array(rule.decision), -50, 50))))
+
+
+def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> tuple[np.ndarray, np.ndarray]:
+    """(passage ids, fused scores) of the candidates that answer under `rule`, unordered; none when the
+    corpus does not cover the question."""
+    if not len(scored.ids):
+        return scored.ids, np.empty(0)
+    words_known = bool(scored.query.words) and scored.known_share >= rule.min_known_share - 1e-12
+    lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
+    by_meaning = bool(scored.vector.any()) and covered(scored, rule) >= rule.threshold
+    by_words = bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
+    if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
+        return scored.ids[:0], np.empty(0)
+    # the passages holding the words, and when the meaning answers, the closest in meaning too
+    answers = lexical | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
+    best = scored.bm25.max()
+    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
+    fused = (scored.bm25 / best if best > 0 else scored.bm25) + weight * scored.cosine
+    return scored.ids[answers], fused[answers]
+
+
+def encode_question(question: str) -> np.ndarray:
+    """The question's unit vector (of what the engine reads of it); zeros for a question with no text."""
+    question = question[:MAX_QUESTION_CHARS]
+    return encoder.encode([question])[0] if question.strip() else np.zeros(encoder.DIMENSIONS, dtype=np.float32)
+
+
+def _is_russian(text: str) -> bool:
+    """Whether most letters of `text` are Cyrillic."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(1 for c in letters if CYRILLIC_RE.match(c)) * 2 > len(letters)
+
+
+def encode_passages(texts: list[str], batch: int = 256) -> np.ndarray:
+    """The passages' unit vectors as the saved index holds them (int8 precision, so a fresh build and a
+    loaded index rank alike), with a progress line on a terminal (a large corpus takes minutes)."""
+    vectors = np.empty((len(texts), encoder.DIMENSIONS), dtype=np.float32)
+    show = sys.stderr.isatty() and len(texts) > 2 * batch
+    for start in range(0, len(texts), batch):
+        vectors[start:start + batch] = encoder.encode(texts[start:start + batch])
+        if show:
+            print(f"\rencoding passages: {min(start + batch, len(texts))}/{len(texts)}", end="", file=sys.stderr,
+                  flush=True)
+    if show:
+        print(file=sys.stderr)
+    return encoder.dequantise(*encoder.quantise(vectors))
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

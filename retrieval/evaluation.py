@@ -1,4 +1,5 @@
-"""Measuring retrieval: our question set on the project corpus, and XQuAD, each beside plain baselines.
+"""Measuring retrieval: our question set on the project corpus, and XQuAD, each beside plain baselines, and
+the answer-or-refuse rule as users get it (`calibration`).
 
 Baselines are rank-bm25's BM25Okapi over the same passages with simpler analysis, computed in the same
 run: lowercase words, and Snowball stems with Snowball stop words (what Lucene's analysers do).
@@ -7,7 +8,7 @@ run: lowercase words, and Snowball stems with Snowball stop words (what Lucene's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -18,7 +19,7 @@ from rank_bm25 import BM25Okapi
 from . import stopwords
 from .analysis import Analyzer
 from .corpus import Corpus
-from .engine import MIN_COVERAGE, MIN_KNOWN_SHARE, Engine
+from .engine import DEFAULT_RULE, RULE_OFF, Engine, Rule, decide
 from .errors import CorpusError
 from .squad import load_squad
 from .tokens import CYRILLIC_RE
@@ -124,19 +125,25 @@ def _contains(passage: str, answer: str) -> bool:
     return answer in " ".join(passage.split())
 
 
-def question_ranks(engine: Engine, questions: list[Question], **rule):
-    """For each question: the rank of the first answering hit (None if absent), and whether any hit came."""
+def ranked(engine: Engine, question: str, rule: Rule = DEFAULT_RULE) -> list[int]:
+    """The passage ids that answer `question` under `rule`, best first."""
+    ids, fused = decide(engine.score(question), rule)
+    return [int(ids[i]) for i in np.lexsort((ids, -fused))]
+
+
+def question_ranks(engine: Engine, questions: list[Question], rule: Rule = DEFAULT_RULE):
+    """For each question: the rank of the first answering passage (None if absent), and whether any came."""
     results = []
     for q in questions:
-        hits = engine.search(q.text, k=10, **rule)
-        rank = first_rank(hits, lambda h: bool(q.answer) and _contains(h.passage, q.answer))
-        results.append((rank, bool(hits)))
+        passages = ranked(engine, q.text, rule)[:10]
+        rank = first_rank(passages, lambda pid: bool(q.answer) and _contains(engine.passages[pid].text, q.answer))
+        results.append((rank, bool(passages)))
     return results
 
 
-def evaluate_questions(engine: Engine, questions: list[Question]) -> str:
+def evaluate_questions(engine: Engine, questions: list[Question], title: str = "Question set") -> str:
     baseline = BaselineRanker([p.text for p in engine.passages], lowercase_words)
-    lines = ["Question set: hit@1  hit@3  MRR (no-answer: share with no hits)",
+    lines = [f"{title}: hit@1  hit@3  MRR (no-answer: share with no hits), rule on",
              f"{'group':8} {'n':>4}  {'engine: hit@1    hit@3      MRR':32}  {'baseline: hit@1  hit@3      MRR'}"]
     engine_results = question_ranks(engine, questions)
     for group in QUESTION_GROUPS:
@@ -146,38 +153,38 @@ def evaluate_questions(engine: Engine, questions: list[Question]) -> str:
         base_ranked = [baseline.rank(q.text) for q, _ in picked]
         if group == "none":
             ours = sum(1 for _, (_, answered) in picked if not answered) / len(picked)
-            theirs = sum(1 for ranked in base_ranked if not ranked) / len(picked)
+            theirs = sum(1 for ranked_ids in base_ranked if not ranked_ids) / len(picked)
             lines.append(f"{group:8} {len(picked):4}  no hits {ours:7.3f}{'':17}  no hits {theirs:7.3f}")
             continue
         ours = Scores.of([rank for _, (rank, _) in picked], (1, 3))
         theirs = Scores.of([
-            first_rank(ranked, lambda pid, q=q: _contains(engine.passages[pid].text, q.answer))
-            for (q, _), ranked in zip(picked, base_ranked)], (1, 3))
+            first_rank(ranked_ids, lambda pid, q=q: _contains(engine.passages[pid].text, q.answer))
+            for (q, _), ranked_ids in zip(picked, base_ranked)], (1, 3))
         lines.append(f"{group:8} {len(picked):4}  {ours.row():32}  {theirs.row()}")
     return "\n".join(lines)
 
 
-def coverage_sweep(engine: Engine, questions: list[Question], foreign: list[str]) -> str:
-    """How each part of the no-answer rule trades answered questions for refused ones, the other part held
-    at its setting. `foreign` are questions about other subjects (XQuAD's), which should all be refused."""
-    answerable = [q for q in questions if q.group != "none"]
-    unanswerable = [q.text for q in questions if q.group == "none"]
-    lines = ["No-answer rule: answerable hit@3 | own unanswerable refused | XQuAD questions refused",
-             f"{'setting':22}  {'hit@3':>6}  {'refused':>7}  {'XQuAD refused':>13}"]
-    sweeps = [("min_coverage", MIN_COVERAGE, (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)),
-              ("min_known_share", MIN_KNOWN_SHARE, (0.0, 0.3, 0.4, 0.5, 0.6, 0.7))]
-    for name, in_use, values in sweeps:
-        for value in values:
-            rule = {name: value}
-
-            def refused(texts: list[str]) -> float:
-                return sum(1 for t in texts if not engine.rank(t, **rule)[1]) / max(len(texts), 1)
-
-            hit3 = sum(1 for r, _ in question_ranks(engine, answerable, **rule) if r and r <= 3) / len(answerable)
-            mark = "  ← in use" if abs(value - in_use) < 1e-9 else ""
-            lines.append(f"{name + ' ' + format(value, '.2f'):22}  {hit3:6.3f}  {refused(unanswerable):7.3f}  "
-                         f"{refused(foreign):13.3f}{mark}")
+def project_curve(engine: Engine, questions: list[Question], foreign: list[str]) -> str:
+    """How the rule's threshold trades answers for refusals on the project corpus: the question set's
+    answerable hit@3 and unanswerable refused, and XQuAD's questions (other subjects) refused."""
+    scored = [(q, engine.score(q.text)) for q in questions]
+    foreign_scored = [engine.score(text) for text in foreign]
+    lines = ["Project corpus, by threshold: answerable hit@3 | own unanswerable refused | XQuAD questions refused",
+             f"{'threshold':>9}  {'hit@3':>6}  {'refused':>7}  {'XQuAD refused':>13}"]
+    for threshold in CURVE:
+        rule = replace(DEFAULT_RULE, threshold=threshold)
+        answered = [(q, decide(s, rule)) for q, s in scored]
+        hit3 = [any(_contains(engine.passages[i].text, q.answer) for i in ids[np.lexsort((ids, -fused))][:3])
+                for q, (ids, fused) in answered if q.group != "none"]
+        refused = [not len(ids) for q, (ids, _) in answered if q.group == "none"]
+        foreign_refused = [not len(decide(s, rule)[0]) for s in foreign_scored]
+        mark = "  ← in use" if threshold == DEFAULT_RULE.threshold else ""
+        lines.append(f"{threshold:9.2f}  {np.mean(hit3):6.3f}  {np.mean(refused):7.3f}  "
+                     f"{np.mean(foreign_refused):13.3f}{mark}")
     return "\n".join(lines)
+
+
+CURVE = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
 # --- XQuAD ------------------------------------------------------------------------------------------------
@@ -187,10 +194,11 @@ XQUAD_RUNS = (("ru → ru", ("ru",), "ru"), ("en → en", ("en",), "en"),
 
 
 def evaluate_xquad(folder: Path) -> str:
-    """hit@1, hit@5 and MRR of the right paragraph, for the four XQuAD runs, ours beside two baselines."""
+    """hit@1, hit@5 and MRR of the right paragraph, for the four XQuAD runs, ours beside two baselines: the
+    ranking alone (every candidate answers), which is what the baselines can be compared on."""
     loaded = {lang: load_squad(folder / f"xquad.{lang}.dev.json", lang) for lang in ("ru", "en")}
     snowball = SnowballWords()
-    lines = ["XQuAD paragraphs: hit@1  hit@5  MRR",
+    lines = ["XQuAD paragraphs, ranking alone (rule off): hit@1  hit@5  MRR",
              f"{'run':12} {'n':>4}  {'analyser':10}  {'hit@1':>7}  {'hit@5':>7}  {'MRR':>7}"]
     for name, pool_langs, question_lang in XQUAD_RUNS:
         documents = tuple(doc for lang in pool_langs for doc in loaded[lang][0].documents)
@@ -204,7 +212,7 @@ def evaluate_xquad(folder: Path) -> str:
             return doc % paragraph_count == q.paragraph
 
         runs = {
-            "ours": lambda text: [pid for pid, _ in engine.rank(text, 0.0, 0.0)[1]],
+            "ours": lambda text: ranked(engine, text, RULE_OFF),
             "lowercase": BaselineRanker(texts, lowercase_words).rank,
             "snowball": BaselineRanker(texts, snowball).rank,
         }

@@ -1,19 +1,26 @@
 """Choosing the excerpt: the one to three consecutive sentences of a passage that best answer the question.
 
 "Best" is the summed weight of distinct question words the sentences contain; on a tie the shorter, then
-the earlier window wins. The excerpt is a slice of the passage, so it is quoted verbatim, and the spans of
-its matched words are given relative to the excerpt.
+the earlier window wins. When the words say little (a passage in the other language shares only a name with
+the question, or nothing), the window closest in meaning to the question is taken instead: the encoder's
+vectors of the passage's sentences, averaged over each window. The excerpt is a slice of the passage, so it
+is quoted verbatim; the spans mark only words that really match the question.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from . import encoder
 from .analysis import Token
 from .passages import sentence_spans
 from .query import Query
 
 MAX_EXCERPT_SENTENCES = 3
+# Below this share of the question words' weight in any window, the words do not choose the excerpt.
+WORDS_SAY_ENOUGH = 0.5
 
 
 @dataclass(frozen=True)
@@ -28,18 +35,24 @@ def _matched_weight(tokens: list[Token], query: Query) -> float:
     return sum(word.weight for word in query.words if word.terms & marks)
 
 
-def choose_excerpt(passage: str, tokens: list[Token], query: Query) -> Excerpt:
+def choose_excerpt(passage: str, tokens: list[Token], query: Query, question_vector: np.ndarray) -> Excerpt:
     """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`."""
     sentences = sentence_spans(passage) or [(0, len(passage))]
-    best = None
-    for first in range(len(sentences)):
-        for last in range(first, min(first + MAX_EXCERPT_SENTENCES, len(sentences))):
-            start, end = sentences[first][0], sentences[last][1]
-            inside = [t for t in tokens if start <= t.start and t.end <= end]
-            key = (_matched_weight(inside, query), -(last - first), -first)
-            if best is None or key > best[0]:
-                best = (key, start, end, inside)
-    _, start, end, inside = best
+    windows = [(first, last) for first in range(len(sentences))
+               for last in range(first, min(first + MAX_EXCERPT_SENTENCES, len(sentences)))]
+    inside = [[t for t in tokens if sentences[first][0] <= t.start and t.end <= sentences[last][1]]
+              for first, last in windows]
+    weights = [_matched_weight(words, query) for words in inside]
+    total = sum(word.weight for word in query.words)
+    if len(sentences) > 1 and max(weights) < WORDS_SAY_ENOUGH * total:
+        vectors = encoder.encode([passage[start:end] for start, end in sentences])
+        closeness = [float(np.mean(vectors[first:last + 1], axis=0) @ question_vector) for first, last in windows]
+        keys = [(round(c, 3), w, -(last - first), -first) for c, w, (first, last) in zip(closeness, weights, windows)]
+    else:
+        keys = [(w, -(last - first), -first) for w, (first, last) in zip(weights, windows)]
+    best = max(range(len(windows)), key=keys.__getitem__)
+    (first, last), inside = windows[best], inside[best]
+    start, end = sentences[first][0], sentences[last][1]
     query_terms = frozenset(query.terms)
     spans = tuple((t.start - start, t.end - start) for t in inside if t.marks & query_terms)
     return Excerpt(passage[start:end], spans, frozenset(term for t in inside for term in t.terms))

