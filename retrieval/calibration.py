@@ -114,7 +114,8 @@ def fit_decision(cases: list[Case], l2: float = 1e-3) -> tuple[float, ...]:
 
 # Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
 WORDS_ONLY = Rule(threshold=2.0, lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0)
-THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
+THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
+MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
 
 
 def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
@@ -124,16 +125,18 @@ def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
              "answered / hit@1 / off-topic refused"]
     for split, directions in cases.items():
         lines.append(f"{split} split{' (settings chosen here)' if split == 'calibration' else ' (reported)'}:")
-        lines.append(f"  {'direction':12} {'n':>4}  {'words only':>20}  {'words + meaning':>20}")
+        lines.append(f"  {'direction':22} {'n':>4}  {'words only':>20}  {'words + meaning':>20}")
         for name, direction_cases in directions.items():
             before, after = outcome(direction_cases, WORDS_ONLY), outcome(direction_cases, DEFAULT_RULE)
-            lines.append(f"  {name:12} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
-    lines.append("calibration split by threshold (answered/hit@1/refused per direction):")
-    for threshold in THRESHOLDS:
-        rule = replace(DEFAULT_RULE, threshold=threshold)
-        row = "  ".join(_cells(outcome(c, rule)) for c in cases["calibration"].values())
-        mark = "  ← in use" if threshold == DEFAULT_RULE.threshold else ""
-        lines.append(f"  {threshold:4.2f}  {row}{mark}")
+            lines.append(f"  {name:22} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
+    directions = [name for name in cases["calibration"] if "1 article" not in name]
+    for setting, values in (("threshold", THRESHOLDS), ("meaning_min_cosine", MEANING_FLOORS)):
+        lines.append(f"calibration split by {setting} (answered/hit@1/refused): {', '.join(directions)}")
+        for value in values:
+            rule = replace(DEFAULT_RULE, **{setting: value})
+            row = "  ".join(_cells(outcome(cases["calibration"][name], rule)) for name in directions)
+            mark = "  ← in use" if value == getattr(DEFAULT_RULE, setting) else ""
+            lines.append(f"  {value:4.2f}  {row}{mark}")
     return "\n".join(lines)
 
 

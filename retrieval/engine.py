@@ -207,6 +207,7 @@ class Engine:
         follows the number of candidates, not the size of the corpus."""
         scored = self.score(question)
         candidates, scores = decide(scored, rule)
+        russian_question = _is_russian(question)
         hits: list[Hit] = []
         seen_terms: list[frozenset[str]] = []
         batch, done = 4 * k + 8, 0
@@ -219,7 +220,7 @@ class Engine:
                 if any(hit.excerpt in passage.text for hit in hits):
                     continue  # repeats a quote already shown: skip it before the costly analysis
                 excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
-                                         scored.vector)
+                                         scored.vector, bool(self._russian[passage_id] != russian_question))
                 if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
                     continue
                 seen_terms.append(excerpt.terms)

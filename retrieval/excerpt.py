@@ -2,8 +2,8 @@
 
 "Best" is the summed weight of distinct question words the sentences contain; on a tie the shorter, then
 the earlier window wins. When the words say little (a passage in the other language shares only a name with
-the question, or nothing), the window closest in meaning to the question is taken instead: the encoder's
-vectors of the passage's sentences, averaged over each window. The excerpt is a slice of the passage, so it
+the question, or no question word matches at all), the window closest in meaning to the question is taken:
+the encoder's vectors of the passage's sentences, averaged over each window. The excerpt is a slice of the passage, so it
 is quoted verbatim; the spans mark only words that really match the question.
 """
 
@@ -35,8 +35,10 @@ def _matched_weight(tokens: list[Token], query: Query) -> float:
     return sum(word.weight for word in query.words if word.terms & marks)
 
 
-def choose_excerpt(passage: str, tokens: list[Token], query: Query, question_vector: np.ndarray) -> Excerpt:
-    """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`."""
+def choose_excerpt(passage: str, tokens: list[Token], query: Query, question_vector: np.ndarray,
+                   other_language: bool) -> Excerpt:
+    """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`; by
+    meaning when the passage is in the other language and its words say little, or no word matches."""
     sentences = sentence_spans(passage) or [(0, len(passage))]
     windows = [(first, last) for first in range(len(sentences))
                for last in range(first, min(first + MAX_EXCERPT_SENTENCES, len(sentences)))]
@@ -44,7 +46,7 @@ def choose_excerpt(passage: str, tokens: list[Token], query: Query, question_vec
               for first, last in windows]
     weights = [_matched_weight(words, query) for words in inside]
     total = sum(word.weight for word in query.words)
-    if len(sentences) > 1 and max(weights) < WORDS_SAY_ENOUGH * total:
+    if len(sentences) > 1 and (max(weights) == 0 or other_language and max(weights) < WORDS_SAY_ENOUGH * total):
         vectors = encoder.encode([passage[start:end] for start, end in sentences])
         closeness = [float(np.mean(vectors[first:last + 1], axis=0) @ question_vector) for first, last in windows]
         keys = [(round(c, 3), w, -(last - first), -first) for c, w, (first, last) in zip(closeness, weights, windows)]

@@ -102,7 +102,7 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
          "--baseline-queries", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
-    assert [int(row[0]) for row in rows] == [60, 120] and all(len(row) == 12 for row in rows)
+    assert [int(row[0]) for row in rows] == [60, 120] and all(len(row) == 12 for row in rows)  # passages … serve MiB
 
 
 # --- index files of the wrong shape (issue 8, item 4): each is refused and rebuilt, never a crash or a hang ----
