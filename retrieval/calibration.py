@@ -22,6 +22,7 @@ import numpy as np
 from . import encoder
 from .corpus import Corpus
 from .engine import DEFAULT_RULE, Engine, Rule, Scored, decide, features
+from .query import MAX_QUESTION_CHARS
 from .squad import load_squad
 
 PARAGRAPHS_PER_ARTICLE = 5
@@ -58,7 +59,7 @@ def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[s
     loaded = {lang: load_squad(folder / f"xquad.{lang}.dev.json", lang) for lang in ("ru", "en")}
     questions = {lang: loaded[lang][1] for lang in loaded}
     vectors = {lang: dict(zip((q.text for q in questions[lang]),
-                              encoder.encode([q.text[:1000] for q in questions[lang]]))) for lang in questions}
+                              encoder.encode([q.text[:MAX_QUESTION_CHARS] for q in questions[lang]]))) for lang in questions}
     result: dict[str, dict[str, list[Case]]] = {}
     for split in splits:
         answerable, distractors, off_topic = SPLITS[split]

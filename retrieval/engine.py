@@ -7,8 +7,9 @@ every passage holding a question term, and the passages closest in meaning. Then
 
 1. Does the corpus cover the question at all? A logistic model over a few features of the question against
    this corpus (`features`): how many of its words the corpus knows and how much of their weight the best
-   passage holds, how much weight lies in words the corpus has never seen (a name from another subject), and
-   how much closer in meaning the best passage is than the corpus on average. Its weights are fitted on a
+   passage holds, how much weight lies in words the corpus has never seen (a name from another subject), the
+   best cosine and how far it stands above the corpus's mean, and how many candidates are in the other
+   language. The meaning alone answers only with a passage at least `meaning_min_cosine` close. Its weights are fitted on a
    calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because a
    refused answerable question costs a user more than a weak answer to an off-topic one.
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus and a
@@ -78,6 +79,7 @@ class Scored:
 
     query: Query
     vector: np.ndarray  # the question's unit vector
+    russian: bool  # the question is (mostly) in Russian
     other_language: np.ndarray  # per candidate: the passage is not in the question's language
     ids: np.ndarray  # candidate passage ids, ascending
     bm25: np.ndarray
@@ -195,8 +197,8 @@ class Engine:
         ids = np.union1d(lexical_ids, nearest).astype(np.int32)
         bm25 = np.zeros(len(ids))
         bm25[np.searchsorted(ids, lexical_ids)] = lexical_scores
-        russian_question = _is_russian(question)
-        return Scored(query, vector, self._russian[ids] != russian_question, ids, bm25, cosine[ids],
+        russian = _is_russian(question)
+        return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, cosine[ids],
                       self._coverage(query, ids), float(cosine.mean()) if len(cosine) else 0.0,
                       self._known_in_language(query)[self._russian[ids].astype(int)])
 
@@ -207,7 +209,6 @@ class Engine:
         follows the number of candidates, not the size of the corpus."""
         scored = self.score(question)
         candidates, scores = decide(scored, rule)
-        russian_question = _is_russian(question)
         hits: list[Hit] = []
         seen_terms: list[frozenset[str]] = []
         batch, done = 4 * k + 8, 0
@@ -220,7 +221,7 @@ class Engine:
                 if any(hit.excerpt in passage.text for hit in hits):
                     continue  # repeats a quote already shown: skip it before the costly analysis
                 excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
-                                         scored.vector, bool(self._russian[passage_id] != russian_question))
+                                         scored.vector, bool(self._russian[passage_id] != scored.russian))
                 if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
                     continue
                 seen_terms.append(excerpt.terms)
