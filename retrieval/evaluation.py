@@ -18,6 +18,7 @@ from rank_bm25 import BM25Okapi
 
 from . import stopwords
 from .analysis import Analyzer
+from .calibration import THRESHOLDS
 from .corpus import Corpus
 from .engine import DEFAULT_RULE, RULE_OFF, Engine, Rule, decide
 from .errors import CorpusError
@@ -171,7 +172,7 @@ def project_curve(engine: Engine, questions: list[Question], foreign: list[str])
     foreign_scored = [engine.score(text) for text in foreign]
     lines = ["Project corpus, by threshold: answerable hit@3 | own unanswerable refused | XQuAD questions refused",
              f"{'threshold':>9}  {'hit@3':>6}  {'refused':>7}  {'XQuAD refused':>13}"]
-    for threshold in CURVE:
+    for threshold in THRESHOLDS:
         rule = replace(DEFAULT_RULE, threshold=threshold)
         answered = [(q, decide(s, rule)) for q, s in scored]
         hit3 = [any(_contains(engine.passages[i].text, q.answer) for i in ids[np.lexsort((ids, -fused))][:3])
@@ -182,9 +183,6 @@ def project_curve(engine: Engine, questions: list[Question], foreign: list[str])
         lines.append(f"{threshold:9.2f}  {np.mean(hit3):6.3f}  {np.mean(refused):7.3f}  "
                      f"{np.mean(foreign_refused):13.3f}{mark}")
     return "\n".join(lines)
-
-
-CURVE = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
 # --- XQuAD ------------------------------------------------------------------------------------------------

@@ -3,10 +3,10 @@
 One `.npz` file (numpy arrays, no pickle) holds the BM25 postings, the vocabulary, the passages, and a
 key: a hash of the format version, the analyser's, scoring's and encoder's settings (the encoder's name and
 version: vectors of another version are never mixed), the glossary and the articles. It holds the passage
-vectors as int8 with a scale per row (a quarter of float32's size). It
-also carries the compiled glossary, so a start with a valid index neither parses nor compiles the glossary. A file whose
-key differs, or that is truncated, foreign or unreadable, is ignored and rebuilt, never trusted. Writing
-goes to a temporary file in the same folder, then an atomic rename, so a reader never sees half a file.
+vectors as int8 with a scale per row (a quarter of float32's size), and the compiled glossary, so a start
+with a valid index neither parses nor compiles the glossary. A file whose key differs, or that is
+truncated, foreign or unreadable, is ignored and rebuilt, never trusted. Writing goes to a temporary file in
+the same folder, then an atomic rename, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def save(path: Path, key: str, saved: SavedIndex) -> bool:
     """Write atomically; False (and a log line) when the folder is not writable."""
     passages, index, glossary, vectors = saved
     rows, scales = encoder.quantise(vectors)
-    meta = {"format": FORMAT_VERSION, "key": key, "corpus_size": index.corpus_size, "glossary": glossary.to_json(),
+    meta = {"format": FORMAT_VERSION, "key": key, "glossary": glossary.to_json(),
             "vocabulary": list(index.vocabulary), "passages": [[p.doc, p.paragraph, p.text] for p in passages]}
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
