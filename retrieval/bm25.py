@@ -2,16 +2,20 @@
 
 The score is rank-bm25's BM25Okapi, term for term (same idf with its epsilon floor for very common terms,
 same length normalisation), so `BM25Okapi.get_scores` stays the definition and a parity test holds us to
-it. What differs is the work per query: each term's weight in each passage is computed once at build time
-and stored in postings (term → passages, weights), so a query sums a few short arrays instead of walking
-every passage in Python.
+it. What differs is the work per query: each term's weight in each passage is computed once, when the
+index is made, and stored in postings (term → passages, weights), so a query sums a few short arrays
+instead of walking every passage in Python.
+
+What analysis produces and the saved index keeps is `Postings`, the raw counts; the weights are computed
+from them with this module's parameters whenever an index is made, so a saved file never carries weights
+of other parameters, and postings of unchanged articles can be combined with new ones (`Postings.combine`)
+without analysing anything again.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,79 +24,122 @@ B = 0.75
 EPSILON = 0.25
 
 
-def parameters() -> str:
-    """The scoring parameters, for the saved index's key: a change must never reuse precomputed weights."""
-    return f"BM25Okapi k1={K1!r} b={B!r} epsilon={EPSILON!r}"
+@dataclass(frozen=True)
+class Postings:
+    """Term counts in CSR form: the passages holding `terms[t]` are `doc_ids[indptr[t]:indptr[t+1]]`
+    (ascending), `tfs` how often. `terms` is sorted, so the same passages give the same arrays however
+    they were combined."""
+
+    terms: tuple[str, ...]
+    indptr: np.ndarray  # int64, len(terms) + 1
+    doc_ids: np.ndarray  # int32
+    tfs: np.ndarray  # int32, at least 1
+    passages: int  # passages counted, including any with no term
+
+    @classmethod
+    def count(cls, passages: list[list[str]]) -> "Postings":
+        """The postings of analysed passages, numbered in order from 0."""
+        terms: dict[str, int] = {}
+        term_ids, doc_ids, tfs = [], [], []
+        for doc_id, passage in enumerate(passages):
+            for term, tf in Counter(passage).items():
+                term_ids.append(terms.setdefault(term, len(terms)))
+                doc_ids.append(doc_id)
+                tfs.append(tf)
+        return cls.combine([(tuple(terms), np.arange(len(passages)), np.array(term_ids, dtype=np.int64),
+                             np.array(doc_ids, dtype=np.int64), np.array(tfs, dtype=np.int64))], len(passages))
+
+    def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(term id, passage id, count) of every posting."""
+        term_ids = np.repeat(np.arange(len(self.terms)), np.diff(self.indptr))
+        return term_ids, self.doc_ids.astype(np.int64), self.tfs.astype(np.int64)
+
+    def renumbered(self, new_ids: np.ndarray, passages: int) -> "Postings":
+        """These postings with passage i renamed `new_ids[i]` (−1: dropped), in a corpus of `passages`."""
+        return self.combine([(self.terms, new_ids, *self.triples())], passages)
+
+    @classmethod
+    def combine(cls, parts: list[tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+                passages: int) -> "Postings":
+        """One set of postings from parts given as (terms, new passage id of each of its passages (−1:
+        dropped), term ids, passage ids, counts). Terms no passage holds any more are left out."""
+        terms = sorted({term for part in parts for term in part[0]})
+        position = {term: i for i, term in enumerate(terms)}
+        all_terms, all_docs, all_tfs = [], [], []
+        for part_terms, new_ids, term_ids, doc_ids, tfs in parts:
+            mapping = np.fromiter((position[t] for t in part_terms), dtype=np.int64, count=len(part_terms))
+            docs = np.asarray(new_ids, dtype=np.int64)[doc_ids] if len(doc_ids) else doc_ids
+            kept = docs >= 0
+            all_terms.append(mapping[term_ids[kept]])
+            all_docs.append(docs[kept])
+            all_tfs.append(tfs[kept])
+        term_ids = np.concatenate(all_terms) if all_terms else np.zeros(0, np.int64)
+        doc_ids = np.concatenate(all_docs) if all_docs else np.zeros(0, np.int64)
+        tfs = np.concatenate(all_tfs) if all_tfs else np.zeros(0, np.int64)
+        used = np.zeros(len(terms), dtype=bool)
+        used[term_ids] = True
+        term_ids = (np.cumsum(used) - 1)[term_ids]  # drop the terms no passage holds any more
+        # one stable sort on (term, passage): the saved part comes already in order, so it costs little
+        order = np.argsort(term_ids * max(passages, 1) + doc_ids, kind="stable")
+        indptr = np.zeros(int(used.sum()) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_ids, minlength=len(indptr) - 1), out=indptr[1:])
+        return cls(tuple(term for term, kept in zip(terms, used) if kept), indptr, doc_ids[order].astype(np.int32),
+                   tfs[order].astype(np.int32), passages)
 
 
 @dataclass
 class BM25Index:
-    """Postings in CSR form: the passages of term t are `doc_ids[indptr[t]:indptr[t+1]]`."""
+    """Postings with each posting's BM25 weight, ready to score."""
 
-    vocabulary: dict[str, int]
-    indptr: np.ndarray  # int64, len(vocabulary) + 1
-    doc_ids: np.ndarray  # int32
-    weights: np.ndarray  # float64, idf(t) * tf-saturation(t, d)
-    doc_freqs: np.ndarray  # int32, passages containing each term
-    corpus_size: int
+    postings: Postings
+    vocabulary: dict[str, int] = field(init=False)
+    weights: np.ndarray = field(init=False)  # float64, idf(t) * tf-saturation(t, d), per posting
+
+    def __post_init__(self):
+        """The weights, with this module's K1, B and EPSILON as they are now."""
+        p = self.postings
+        self.vocabulary = {term: i for i, term in enumerate(p.terms)}
+        tfs = p.tfs.astype(np.float64)
+        lengths = np.bincount(p.doc_ids, weights=tfs, minlength=p.passages)
+        avgdl = lengths.sum() / p.passages if p.passages and lengths.sum() else 1.0
+        idf = _okapi_idf(self.doc_freqs, p.passages, EPSILON)
+        norm = K1 * (1 - B + B * lengths[p.doc_ids] / avgdl)
+        self.weights = np.repeat(idf, self.doc_freqs) * (tfs * (K1 + 1) / (tfs + norm))
 
     @classmethod
-    def build(cls, corpus: list[list[str]], k1: float = K1, b: float = B, epsilon: float = EPSILON) -> "BM25Index":
-        """Index tokenised passages exactly as `BM25Okapi(corpus, k1, b, epsilon)` would score them."""
-        vocabulary: dict[str, int] = {}
-        rows: list[list[tuple[int, int]]] = []
-        lengths = np.fromiter((len(doc) for doc in corpus), dtype=np.float64, count=len(corpus))
-        for doc_id, doc in enumerate(corpus):
-            for term, tf in Counter(doc).items():
-                term_id = vocabulary.setdefault(term, len(vocabulary))
-                if term_id == len(rows):
-                    rows.append([])
-                rows[term_id].append((doc_id, tf))
-        doc_freqs = np.fromiter((len(r) for r in rows), dtype=np.int32, count=len(rows))
-        idf = _okapi_idf(doc_freqs, len(corpus), epsilon)
-        avgdl = lengths.sum() / len(corpus) if corpus and lengths.sum() else 1.0
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum(doc_freqs, out=indptr[1:])
-        doc_ids = np.empty(int(indptr[-1]), dtype=np.int32)
-        tfs = np.empty(int(indptr[-1]), dtype=np.float64)
-        for term_id, row in enumerate(rows):
-            start = indptr[term_id]
-            doc_ids[start:start + len(row)] = [d for d, _ in row]
-            tfs[start:start + len(row)] = [tf for _, tf in row]
-        term_of_posting = np.repeat(np.arange(len(rows)), doc_freqs)
-        norm = k1 * (1 - b + b * lengths[doc_ids] / avgdl)
-        weights = idf[term_of_posting] * (tfs * (k1 + 1) / (tfs + norm))
-        return cls(vocabulary, indptr, doc_ids, weights, doc_freqs, len(corpus))
+    def build(cls, corpus: list[list[str]]) -> "BM25Index":
+        """Index tokenised passages exactly as `BM25Okapi(corpus)` would score them."""
+        return cls(Postings.count(corpus))
+
+    @property
+    def doc_freqs(self) -> np.ndarray:
+        return np.diff(self.postings.indptr)
+
+    @property
+    def corpus_size(self) -> int:
+        return self.postings.passages
 
     def doc_freq(self, term: str) -> int:
         term_id = self.vocabulary.get(term)
-        return 0 if term_id is None else int(self.doc_freqs[term_id])
+        return 0 if term_id is None else int(self.postings.indptr[term_id + 1] - self.postings.indptr[term_id])
 
-    def postings(self, term: str) -> np.ndarray:
+    def postings_of(self, term: str) -> np.ndarray:
         """The passages containing `term` (ascending ids; empty when the corpus lacks it)."""
         term_id = self.vocabulary.get(term)
-        if term_id is None:
-            return self.doc_ids[:0]
-        return self.doc_ids[self.indptr[term_id]:self.indptr[term_id + 1]]
+        p = self.postings
+        return p.doc_ids[:0] if term_id is None else p.doc_ids[p.indptr[term_id]:p.indptr[term_id + 1]]
 
     def candidate_scores(self, query: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(passage ids, scores) of every passage containing a query term; a repeated term counts again,
         as in `get_scores`."""
-        slices = [
-            slice(self.indptr[i], self.indptr[i + 1])
-            for i in (self.vocabulary.get(term) for term in query)
-            if i is not None
-        ]
+        indptr = self.postings.indptr
+        slices = [slice(indptr[i], indptr[i + 1]) for i in (self.vocabulary.get(t) for t in query) if i is not None]
         if not slices:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float64)
-        ids = np.concatenate([self.doc_ids[s] for s in slices])
+        ids = np.concatenate([self.postings.doc_ids[s] for s in slices])
         weights = np.concatenate([self.weights[s] for s in slices])
         candidates, inverse = np.unique(ids, return_inverse=True)
         return candidates, np.bincount(inverse, weights=weights, minlength=len(candidates))
-
-    def top(self, query: list[str], k: int) -> list[tuple[int, float]]:
-        """The k best (passage id, score) pairs, best first; ties go to the earlier passage."""
-        return top_k(*self.candidate_scores(query), k)
 
     def scores(self, query: list[str]) -> np.ndarray:
         """Scores of all passages (zeros where no term matches), the shape `get_scores` returns."""
@@ -116,8 +163,8 @@ def top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int,
 
 def _okapi_idf(doc_freqs: np.ndarray, corpus_size: int, epsilon: float) -> np.ndarray:
     """BM25Okapi's idf: log((N - df + 0.5) / (df + 0.5)), negative values replaced by epsilon × mean idf."""
-    idf = np.array([math.log(corpus_size - df + 0.5) - math.log(df + 0.5) for df in doc_freqs.tolist()])
+    df = doc_freqs.astype(np.float64)
+    idf = np.log(corpus_size - df + 0.5) - np.log(df + 0.5)
     if len(idf):
-        floor = epsilon * (idf.sum() / len(idf))
-        idf[idf < 0] = floor
+        idf[idf < 0] = epsilon * (idf.sum() / len(idf))
     return idf

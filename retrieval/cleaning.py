@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Bump when cleaning changes what it keeps, so saved indexes holding articles cleaned before are rebuilt.
+VERSION = 1
 _DATE_HEADER_RE = re.compile(r"\A\s*date[ \t]+(?P<date>\d{4}-\d{2}-\d{2})\b[ \t]*")
 # A price or rate ticker standing alone: "3.64 BYN", "USD 2.95".
 _DEBRIS_RE = re.compile(r"\d+(?:[.,]\d+)?\s*[A-Z]{3}|[A-Z]{3}\s*\d+(?:[.,]\d+)?")

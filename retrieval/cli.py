@@ -83,6 +83,29 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add(args: argparse.Namespace) -> int:
+    from . import ingest
+
+    if not args.sources and not args.feed:
+        print("error: give one or more pages, files or URLs, or --feed URL", file=sys.stderr)
+        return 2
+    reports = []
+    if args.sources:
+        reports.append(ingest.add(args.corpus, args.sources, dry_run=args.dry_run, timeout=args.timeout))
+    for feed in args.feed or []:
+        current = reports[-1].engine if reports else None
+        reports.append(ingest.add_feed(args.corpus, feed, dry_run=args.dry_run, current=current,
+                                       timeout=args.timeout))
+    for report in reports:
+        for line in report.lines():
+            print(line)
+        for line in report.refused:
+            print(f"error: {line}", file=sys.stderr)
+    if not any(report.added for report in reports) and not any(report.refused for report in reports):
+        print("nothing new to add")
+    return 2 if any(report.refused for report in reports) else 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run
 
@@ -112,6 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = commands.add_parser("calibrate", help="fit the answer-or-refuse model on the calibration split")
     calibrate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
     calibrate.set_defaults(run=_calibrate)
+
+    add = commands.add_parser("add", help="add articles from saved pages, text files, URLs or feeds")
+    add.add_argument("sources", nargs="*", help="saved HTML pages, plain-text files, or http(s) URLs")
+    add.add_argument("--feed", action="append", metavar="URL", help="an RSS or Atom feed: add its new entries")
+    add.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents.yaml)")
+    add.add_argument("--dry-run", action="store_true", help="show what would be added; write nothing")
+    add.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for a server (default 15)")
+    add.set_defaults(run=_add)
 
     bench = commands.add_parser("bench", help="build/load/query cost at several corpus sizes")
     bench.add_argument("--source", type=Path, default=DEFAULT_XQUAD / "xquad.en.dev.json",

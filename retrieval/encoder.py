@@ -81,8 +81,9 @@ def encode(texts: list[str]) -> np.ndarray:
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """int8 rows and a float32 scale per row: a quarter of float32's size, cosine error below 1e-3."""
-    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127
-    return np.round(vectors / scales[:, None]).astype(np.int8), scales.astype(np.float32)
+    scales = (np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127).astype(np.float32)
+    scaled = vectors / scales[:, None]
+    return np.rint(scaled, out=scaled).astype(np.int8), scales
 
 
 def dequantise(rows: np.ndarray, scales: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ Near-identical excerpts (the same sentence reported by two articles) are returne
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +34,10 @@ import numpy as np
 
 from . import encoder, indexfile
 from .analysis import Analyzer
-from .bm25 import BM25Index, top_k
-from .corpus import Corpus, Document, load_corpus
+from .bm25 import BM25Index, Postings, top_k
+from .corpus import Corpus, Document, glossary_file, load_corpus
 from .excerpt import choose_excerpt
-from .passages import Passage, split_documents
+from .passages import Passage, split_document
 from .query import MAX_QUESTION_CHARS, Query, parse_query
 from .tokens import CYRILLIC_RE
 
@@ -122,43 +123,86 @@ class Engine:
     """A loaded corpus with its analyser, BM25 index and passage vectors; build once, search many times."""
 
     def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index,
-                 vectors: np.ndarray):
+                 vectors: np.ndarray, key: indexfile.IndexKey | None = None):
         self.corpus = corpus
         self.analyzer = analyzer
         self.passages = passages
         self.index = index
         self.vectors = vectors
+        self.key = key  # what the index was made with, when loaded from a folder: lets the next load reuse it
         self._russian = np.array([corpus.documents[p.doc].language == "ru" for p in passages], dtype=bool)
 
     @classmethod
-    def build(cls, corpus: Corpus, analyzer: Analyzer | None = None) -> "Engine":
-        """Analyse, index and encode `corpus` from scratch."""
+    def build(cls, corpus: Corpus, analyzer: Analyzer | None = None, reuse: indexfile.SavedIndex | None = None,
+              key: indexfile.IndexKey | None = None) -> "Engine":
+        """Analyse, index and encode `corpus`; articles whose digest `reuse` holds take its passages and
+        vectors (and its term counts, when they were made with this glossary) instead of being redone."""
         analyzer = analyzer or Analyzer(corpus.glossary)
-        passages = split_documents([doc.paragraphs for doc in corpus.documents])
-        index = BM25Index.build([analyzer.terms(p.text) for p in passages])
-        return cls(corpus, analyzer, passages, index, encode_passages([p.text for p in passages]))
+        saved = {a.digest: a for a in reuse.articles} if reuse else {}
+        passages: list[Passage] = []
+        old: list[int] = []  # per passage: its id in `reuse`, or -1 when it is new
+        for number, doc in enumerate(corpus.documents):
+            article = saved.pop(doc.digest, None) if doc.digest else None  # a digest reused once: ids stay unique
+            if article is None:
+                fresh = split_document(number, doc.paragraphs)
+                passages += fresh
+                old += [-1] * len(fresh)
+            else:
+                passages += [Passage(number, p.paragraph, p.text, p.start) for p in reuse.passages[article.passages.start:article.passages.stop]]
+                old += article.passages
+        old_ids = np.array(old, dtype=np.int64)
+        new = np.flatnonzero(old_ids < 0)
+        vectors = np.empty((len(passages), encoder.DIMENSIONS), dtype=np.float32)
+        vectors[old_ids >= 0] = reuse.vectors[old_ids[old_ids >= 0]] if reuse else vectors[:0]
+        vectors[new] = encode_passages([passages[i].text for i in new])
+        if reuse and reuse.index is not None:
+            counted = Postings.count([analyzer.terms(passages[i].text) for i in new])
+            renamed = np.full(reuse.index.corpus_size, -1, dtype=np.int64)
+            renamed[old_ids[old_ids >= 0]] = np.flatnonzero(old_ids >= 0)
+            postings = Postings.combine([(reuse.index.postings.terms, renamed, *reuse.index.postings.triples()),
+                                         (counted.terms, new, *counted.triples())], len(passages))
+        else:
+            postings = Postings.count([analyzer.terms(p.text) for p in passages])
+        return cls(corpus, analyzer, passages, BM25Index(postings), vectors, key)
 
     @classmethod
-    def load(cls, root: Path | str = DEFAULT_CORPUS, saved_index: bool = True) -> "Engine":
+    def load(cls, root: Path | str = DEFAULT_CORPUS, saved_index: bool = True,
+             previous: "Engine | None" = None) -> "Engine":
         """Load the corpus folder `root` (raises CorpusError naming file and line when it is broken).
 
-        With `saved_index`, the analysed index and the passage vectors are read from
-        `root/.search-index.npz` when it matches the corpus, analyser and encoder, and otherwise built and
-        saved there for the next start (see `indexfile`).
+        With `saved_index`, what `root/.search-index.npz` holds for articles that have not changed is
+        reused (see `indexfile`), and the index is saved there again when anything changed. `previous`,
+        an engine loaded from this folder before, is reused the same way without reading the file: a reload
+        with nothing changed costs reading the manifest and hashing the articles.
         """
-        corpus = load_corpus(root)
+        root = Path(root)
         if not saved_index:
-            return cls.build(corpus)
-        path = Path(root) / indexfile.INDEX_FILE
-        key = indexfile.corpus_key(corpus)
-        saved = indexfile.load(path, key, len(corpus.documents))
-        if saved is not None:
+            return cls.build(load_corpus(root))
+        key = indexfile.index_key(glossary_file(root))
+        path = root / indexfile.INDEX_FILE
+        reuse = previous.snapshot() if previous is not None and previous.key is not None \
+            and previous.key.passages == key.passages else indexfile.load(path, key)
+        if reuse is not None and reuse.key.terms != key.terms:
+            reuse = dataclasses.replace(reuse, index=None, glossary=None)
+        corpus = load_corpus(root, {a.digest: a.article for a in reuse.articles} if reuse else None)
+        if reuse is not None and reuse.index is not None and reuse.digests == corpus.digests:
             encoder.warm_up()
-            return cls(corpus, Analyzer(saved.glossary), saved.passages, saved.index, saved.vectors)
-        engine = cls.build(corpus)
-        indexfile.save(path, key, indexfile.SavedIndex(engine.passages, engine.index, engine.analyzer.glossary,
-                                                       engine.vectors))
+            return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, key)
+        analyzer = Analyzer(reuse.glossary) if reuse is not None and reuse.glossary is not None else None
+        engine = cls.build(corpus, analyzer, reuse, key)
+        indexfile.save(path, engine.snapshot())
         return engine
+
+    def snapshot(self) -> indexfile.SavedIndex:
+        """What this engine holds, in the saved index's terms (for saving, or for the next load to reuse)."""
+        articles, passage = [], 0
+        for number, doc in enumerate(self.documents):
+            first = passage
+            while passage < len(self.passages) and self.passages[passage].doc == number:
+                passage += 1
+            articles.append(indexfile.SavedArticle(doc.digest, doc.article, range(first, passage)))
+        return indexfile.SavedIndex(self.key, tuple(articles), self.passages, self.vectors, self.index,
+                                    self.analyzer.glossary)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -172,7 +216,7 @@ class Engine:
         known = query.known_words
         covered = np.zeros(len(candidates))
         for word in known:
-            docs = np.unique(np.concatenate([self.index.postings(t) for t in word.terms]))
+            docs = np.unique(np.concatenate([self.index.postings_of(t) for t in word.terms]))
             covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
         return covered / sum(word.weight for word in known) if known else covered
 
@@ -180,7 +224,7 @@ class Engine:
         """[share of the question's words that English passages hold, share that Russian passages hold]."""
         found = np.zeros(2)
         for word in query.words:
-            languages = self._russian[np.concatenate([self.index.postings(t) for t in word.terms])]
+            languages = self._russian[np.concatenate([self.index.postings_of(t) for t in word.terms])]
             found += [bool((~languages).any()), bool(languages.any())]
         return found / max(len(query.words), 1)
 

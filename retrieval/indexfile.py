@@ -1,12 +1,20 @@
-"""The saved index: analysis is the slow part of starting, so its result is kept on disk.
+"""The saved index: analysis and encoding are the slow part of starting, so their results are kept on disk.
 
-One `.npz` file (numpy arrays, no pickle) holds the BM25 postings, the vocabulary, the passages, and a
-key: a hash of the format version, the analyser's, scoring's and encoder's settings (the encoder's name and
-version: vectors of another version are never mixed), the glossary and the articles. It holds the passage
-vectors as int8 with a scale per row (a quarter of float32's size), and the compiled glossary, so a start
-with a valid index neither parses nor compiles the glossary. A file whose key differs, or that is
-truncated, foreign or unreadable, is ignored and rebuilt, never trusted. Writing goes to a temporary file in
-the same folder, then an atomic rename, so a reader never sees half a file.
+One `.npz` file (numpy arrays, no pickle) holds, per article (known by the digest of its file's bytes), its
+cleaned paragraphs and passages; for every passage its vector (int8 with a scale per row, a quarter of
+float32's size); the term counts of all passages (`bm25.Postings`, not weights: weights are computed from
+the counts at load with the current BM25 parameters); and the compiled glossary, so a start with a valid
+index neither cleans articles, nor parses or compiles the glossary.
+
+Two keys say what can be reused. The passages key (this format, cleaning, passage limits, the encoder's
+name and version) covers passages and vectors: vectors of another encoder version are never mixed. The
+terms key (the analyser's settings and the glossary file's bytes) covers the term counts. An article
+whose digest is in the file reuses what the file holds for it, so adding one article to thousands costs
+that article's analysis and encoding only (`Engine.load`).
+
+The file is untrusted: one whose passages key differs, or that is truncated, foreign or unreadable, is
+ignored and rebuilt. Writing goes to a temporary file in the same folder, then an atomic rename, so a
+reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -15,52 +23,78 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from . import analysis, bm25, encoder
+from . import analysis, cleaning, encoder
 from .analysis import CompiledGlossary
-from .bm25 import BM25Index
-from .corpus import Corpus
+from .bm25 import BM25Index, Postings
+from .cleaning import CleanArticle
 from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
+from .yamlfile import read_bytes
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 INDEX_FILE = ".search-index.npz"
 log = logging.getLogger(__name__)
+_DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 
 
-class SavedIndex(NamedTuple):
-    passages: list[Passage]
-    index: BM25Index
-    glossary: CompiledGlossary
-    vectors: np.ndarray  # float32 unit vectors, one row per passage (int8 with a scale per row on disk)
+class IndexKey(NamedTuple):
+    passages: str  # what passages and vectors depend on
+    terms: str  # what term counts depend on besides the passages
 
 
-def corpus_key(corpus: Corpus) -> str:
-    """Changes whenever anything that decides the index changes: this format, the analyser, the scoring and
-    passage parameters, the glossary file's bytes, and every article's id, language and cleaned text."""
-    digest = hashlib.sha256(f"v{FORMAT_VERSION}:{analysis.fingerprint()}:{bm25.parameters()}:"
-                            f"{encoder.identity()}:{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}".encode())
-    digest.update(corpus.glossary_file.read_bytes() if corpus.glossary_file else b"no glossary")
-    digest.update(repr([(d.id, d.language, d.paragraphs) for d in corpus.documents]).encode())
-    return digest.hexdigest()
+def index_key(glossary_file: Path | None) -> IndexKey:
+    """The keys of an index built now for a corpus with this glossary file."""
+    passages = hashlib.sha256(f"v{FORMAT_VERSION}:{cleaning.VERSION}:{encoder.identity()}:"
+                              f"{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}".encode()).hexdigest()
+    terms = hashlib.sha256(analysis.fingerprint().encode())
+    terms.update(read_bytes(glossary_file) if glossary_file else b"no glossary")
+    return IndexKey(passages, terms.hexdigest())
 
 
-def save(path: Path, key: str, saved: SavedIndex) -> bool:
+class SavedArticle(NamedTuple):
+    digest: str
+    article: CleanArticle
+    passages: range  # ids of its passages in `SavedIndex.passages`
+
+
+@dataclass(frozen=True)
+class SavedIndex:
+    """What an index holds for reuse, read from the file or taken from a loaded engine."""
+
+    key: IndexKey
+    articles: tuple[SavedArticle, ...]
+    passages: list[Passage]  # `doc` is the position of the article in `articles`
+    vectors: np.ndarray  # float32 unit vectors, one row per passage
+    index: BM25Index | None  # None when the terms key differs: terms must be counted again
+    glossary: CompiledGlossary | None
+
+    @property
+    def digests(self) -> tuple[str, ...]:
+        return tuple(article.digest for article in self.articles)
+
+
+def save(path: Path, saved: SavedIndex) -> bool:
     """Write atomically; False (and a log line) when the folder is not writable."""
-    passages, index, glossary, vectors = saved
-    rows, scales = encoder.quantise(vectors)
-    meta = {"format": FORMAT_VERSION, "key": key, "glossary": glossary.to_json(),
-            "vocabulary": list(index.vocabulary), "passages": [[p.doc, p.paragraph, p.text] for p in passages]}
+    rows, scales = encoder.quantise(saved.vectors)
+    postings = saved.index.postings
+    articles = [[a.digest, a.article.date, a.article.source, list(a.article.paragraphs),
+                 [[p.paragraph, p.start, p.start + len(p.text)] for p in saved.passages[a.passages.start:a.passages.stop]]]
+                for a in saved.articles]
+    meta = {"format": FORMAT_VERSION, "passages_key": saved.key.passages, "terms_key": saved.key.terms,
+            "glossary": saved.glossary.to_json(), "terms": list(postings.terms), "articles": articles}
     try:
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
             np.savez(tmp, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
-                     indptr=index.indptr, doc_ids=index.doc_ids, weights=index.weights, doc_freqs=index.doc_freqs,
-                     vectors=rows, vector_scales=scales)
+                     indptr=postings.indptr, doc_ids=postings.doc_ids, tfs=postings.tfs, vectors=rows,
+                     vector_scales=scales)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.chmod(tmp.name, 0o644)  # readable by the service user even when built by another (Docker)
@@ -76,39 +110,42 @@ def save(path: Path, key: str, saved: SavedIndex) -> bool:
 
 
 # Every array of the file: its dtype and number of dimensions. Nothing else is read.
-ARRAYS = {"meta": (np.uint8, 1), "indptr": (np.int64, 1), "doc_ids": (np.int32, 1), "weights": (np.float64, 1),
-          "doc_freqs": (np.int32, 1), "vectors": (np.int8, 2), "vector_scales": (np.float32, 1)}
+ARRAYS = {"meta": (np.uint8, 1), "indptr": (np.int64, 1), "doc_ids": (np.int32, 1), "tfs": (np.int32, 1),
+          "vectors": (np.int8, 2), "vector_scales": (np.float32, 1)}
 
 
 class BadIndex(ValueError):
-    """The file is not an index this code wrote for this corpus."""
+    """The file is not an index this code wrote."""
 
 
-def load(path: Path, key: str, n_documents: int) -> SavedIndex | None:
-    """The saved passages and index if `path` holds a valid index for `key`, else None (logged).
+def load(path: Path, key: IndexKey) -> SavedIndex | None:
+    """What `path` holds for reuse under `key`, or None (logged) when nothing can be reused.
 
-    The file is untrusted: anything that is not a regular file (a FIFO would block), any array whose header
-    does not match `ARRAYS` (read before a byte of data is allocated, so a header declaring 2^40 elements
-    costs nothing), and any content that does not fit together is refused, and the caller rebuilds.
+    Anything that is not a regular file (a FIFO would block), any array whose header does not match
+    `ARRAYS` (read before a byte of data is allocated, so a header declaring 2^40 elements costs nothing),
+    and any content that does not fit together is refused, and the caller rebuilds.
     """
     try:
         if not path.is_file():
             return None
         arrays = _read_arrays(path)
-        meta = json.loads(arrays.pop("meta").tobytes().decode())
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION or meta.get("key") != key:
-            log.info("index %s is stale; rebuilding", path)
+        meta = json.loads(arrays["meta"].tobytes().decode())
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION \
+                or meta.get("passages_key") != key.passages:
+            log.info("index %s was made by other settings; rebuilding", path)
             return None
-        passages = _passages(meta.get("passages"), n_documents)
-        vocabulary = _vocabulary(meta.get("vocabulary"))
-        rows, scales = arrays.pop("vectors"), arrays.pop("vector_scales")
+        articles, passages = _articles(meta.get("articles"))
+        rows, scales = arrays["vectors"], arrays["vector_scales"]
         if rows.shape != (len(passages), encoder.DIMENSIONS) or scales.shape != (len(passages),) \
                 or not np.all(np.isfinite(scales)):
             raise BadIndex("the vectors do not match the passages")
-        index = BM25Index(vocabulary, corpus_size=len(passages), **arrays)
-        _check(index)
-        return SavedIndex(passages, index, CompiledGlossary.from_json(meta.get("glossary")),
-                          encoder.dequantise(rows, scales))
+        index = glossary = None
+        if meta.get("terms_key") == key.terms:
+            postings = Postings(_terms(meta.get("terms")), arrays["indptr"], arrays["doc_ids"], arrays["tfs"],
+                                len(passages))
+            _check(postings)
+            index, glossary = BM25Index(postings), CompiledGlossary.from_json(meta.get("glossary"))
+        return SavedIndex(key, articles, passages, encoder.dequantise(rows, scales), index, glossary)
     except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
         log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None
@@ -135,39 +172,45 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _passages(rows, n_documents: int) -> list[Passage]:
+def _articles(rows) -> tuple[tuple[SavedArticle, ...], list[Passage]]:
+    """The saved articles and their passages, each checked: texts, and spans that lie in their paragraph."""
     if not isinstance(rows, list):
-        raise BadIndex("no passages")
-    passages = []
+        raise BadIndex("no articles")
+    articles, passages = [], []
     for row in rows:
-        if not (isinstance(row, list) and len(row) == 3 and type(row[0]) is int and type(row[1]) is int
-                and isinstance(row[2], str) and 0 <= row[0] < n_documents and row[1] >= 1):
-            raise BadIndex(f"passage {len(passages)} is not [document, paragraph, text]")
-        passages.append(Passage(*row))
-    return passages
+        if not (isinstance(row, list) and len(row) == 5 and isinstance(row[0], str) and _DIGEST_RE.fullmatch(row[0])
+                and isinstance(row[1], str) and isinstance(row[2], str) and isinstance(row[3], list)
+                and row[3] and all(isinstance(p, str) and p for p in row[3]) and isinstance(row[4], list)):
+            raise BadIndex(f"article {len(articles)} is not [digest, date, source, paragraphs, passages]")
+        paragraphs, first = tuple(row[3]), len(passages)
+        for span in row[4]:
+            if not (isinstance(span, list) and len(span) == 3 and all(type(n) is int for n in span)
+                    and 1 <= span[0] <= len(paragraphs) and 0 <= span[1] < span[2] <= len(paragraphs[span[0] - 1])):
+                raise BadIndex(f"a passage of article {len(articles)} is not [paragraph, start, end] within it")
+            number, start, end = span
+            passages.append(Passage(len(articles), number, paragraphs[number - 1][start:end], start))
+        articles.append(SavedArticle(row[0], CleanArticle(paragraphs, row[1], row[2]), range(first, len(passages))))
+    return tuple(articles), passages
 
 
-def _vocabulary(terms) -> dict[str, int]:
+def _terms(terms) -> tuple[str, ...]:
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         raise BadIndex("the vocabulary is not a list of terms")
-    vocabulary = {term: i for i, term in enumerate(terms)}
-    if len(vocabulary) != len(terms):
+    if len(set(terms)) != len(terms):
         raise BadIndex("the vocabulary repeats a term")
-    return vocabulary
+    return tuple(terms)
 
 
-def _check(index: BM25Index) -> None:
+def _check(postings: Postings) -> None:
     """Refuse postings that do not fit together: every search relies on these (ascending passage ids within
-    a term, for `np.isin(assume_unique=True)`; `indptr` slicing; finite weights)."""
-    indptr, doc_ids = index.indptr, index.doc_ids
-    n_terms, n_postings = len(index.vocabulary), len(doc_ids)
+    a term, for `np.isin(assume_unique=True)`; `indptr` slicing; counts of at least one)."""
+    indptr, doc_ids = postings.indptr, postings.doc_ids
+    n_terms, n_postings = len(postings.terms), len(doc_ids)
     if len(indptr) != n_terms + 1 or indptr[0] != 0 or indptr[-1] != n_postings or np.any(np.diff(indptr) < 0):
         raise BadIndex("indptr is not an ordered index into the postings")
-    if len(index.weights) != n_postings or not np.all(np.isfinite(index.weights)):
-        raise BadIndex("weights do not match the postings")
-    if not np.array_equal(index.doc_freqs, np.diff(indptr)):
-        raise BadIndex("document frequencies do not match the postings")
-    if n_postings and (doc_ids.min() < 0 or doc_ids.max() >= index.corpus_size):
+    if len(postings.tfs) != n_postings or (n_postings and postings.tfs.min() < 1):
+        raise BadIndex("term counts do not match the postings")
+    if n_postings and (doc_ids.min() < 0 or doc_ids.max() >= postings.passages):
         raise BadIndex("a posting names a passage that does not exist")
     ascending = np.diff(doc_ids) > 0
     ascending[indptr[1:-1][(indptr[1:-1] > 0) & (indptr[1:-1] < n_postings)] - 1] = True  # a new term starts

@@ -20,6 +20,7 @@ class Passage:
     doc: int  # index of the document in the corpus
     paragraph: int  # 1-based paragraph number within the document
     text: str
+    start: int = 0  # where the text starts in its paragraph
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -27,30 +28,30 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.stop) for s in sentenize(text)]
 
 
-def split_paragraph(text: str) -> list[str]:
-    """`text` itself when short, else consecutive groups of whole sentences within the passage limits."""
+def split_paragraph(text: str) -> list[tuple[int, int]]:
+    """(start, end) of `text` itself when short, else of consecutive groups of whole sentences within the
+    passage limits."""
     if len(text) <= MAX_PASSAGE_CHARS:
-        return [text]
-    pieces: list[str] = []
+        return [(0, len(text))]
+    pieces: list[tuple[int, int]] = []
     group_start = group_end = None
     count = 0
     for start, end in sentence_spans(text):
         if group_start is not None and (end - group_start > MAX_PASSAGE_CHARS or count == MAX_PASSAGE_SENTENCES):
-            pieces.append(text[group_start:group_end])
+            pieces.append((group_start, group_end))
             group_start, count = None, 0
         if group_start is None:
             group_start = start
         group_end, count = end, count + 1
     if group_start is not None:
-        pieces.append(text[group_start:group_end])
+        pieces.append((group_start, group_end))
     return pieces
 
 
-def split_documents(paragraphs_per_doc: list[tuple[str, ...]]) -> list[Passage]:
-    """All passages of all documents, in order."""
+def split_document(doc: int, paragraphs: tuple[str, ...]) -> list[Passage]:
+    """The passages of document number `doc`, in order."""
     return [
-        Passage(doc, number, piece)
-        for doc, paragraphs in enumerate(paragraphs_per_doc)
+        Passage(doc, number, paragraph[start:end], start)
         for number, paragraph in enumerate(paragraphs, start=1)
-        for piece in split_paragraph(paragraph)
+        for start, end in split_paragraph(paragraph)
     ]

@@ -1,0 +1,161 @@
+"""From a fetched page or text file to an article: its paragraphs and what the page itself states about it.
+
+HTML goes through trafilatura, which finds the article's main text among navigation, ads and comments,
+and reads title, date (via htmldate) and site name from the page's metadata. Nothing is invented:
+htmldate's wide search of the text is used only when its date is written out in the page (a copyright
+year is not a date), and a field the page does not state stays empty. The language is detected from the
+text (py3langid); only Russian and English are served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from dataclasses import dataclass, field, replace
+
+from ..cleaning import clean_article
+from .fetch import Fetched, SourceError
+
+LANGUAGES = {"ru": "Russian", "en": "English"}
+MIN_WORDS = 40  # less is a login form, a section front or a caption, not a report
+_WORD_RE = re.compile(r"\w+")
+
+_RU_MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+              "ноября", "декабря")
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article ready to be added: its text and metadata, and where each filled field came from."""
+
+    source: str
+    text: str  # what is written to articles/<id>.txt
+    paragraphs: tuple[str, ...]
+    title: str = ""
+    date: str = ""
+    publisher: str = ""
+    language: str = ""
+    url: str = ""
+    found: dict[str, str] = field(default_factory=dict)  # field → where it was found ("from the page")
+
+
+def extract(fetched: Fetched) -> Article:
+    """The article in `fetched`, or a SourceError saying why there is none to add."""
+    if _is_html(fetched):
+        article = _from_html(fetched)
+    else:
+        article = _from_text(fetched)
+    words = len(_WORD_RE.findall(" ".join(article.paragraphs)))
+    if words < MIN_WORDS:
+        raise SourceError(fetched.source, f"has no article text ({words} words found; a report has at least {MIN_WORDS})")
+    language = _language(" ".join(article.paragraphs))
+    if language not in LANGUAGES:
+        raise SourceError(fetched.source, f"is in {language!r}, and only Russian and English articles are served")
+    return replace(article, language=language, found={**article.found, "language": "detected from the text"})
+
+
+def _is_html(fetched: Fetched) -> bool:
+    if fetched.content_type:
+        return fetched.content_type != "text/plain"
+    head = fetched.data[:2048].lower()
+    return fetched.source.lower().endswith((".html", ".htm")) or b"<html" in head or b"<!doctype html" in head
+
+
+def _from_text(fetched: Fetched) -> Article:
+    try:
+        text = fetched.data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(fetched.source, "is not UTF-8 text") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = clean_article(text)
+    found = {}
+    if cleaned.date:
+        found["date"] = "from the text's 'date' header"
+    if cleaned.source:
+        found["publisher"] = "from the text's 'Source:' line"
+    if fetched.url:
+        found["url"] = "where it was read from"
+    return Article(fetched.source, text.strip() + "\n", cleaned.paragraphs, date=cleaned.date,
+                   publisher=cleaned.source, url=fetched.url, found=found)
+
+
+def _from_html(fetched: Fetched) -> Article:
+    import trafilatura  # imported here: a second to load, and needed only when adding
+    from htmldate import find_date
+
+    url = fetched.url or None
+    document = trafilatura.bare_extraction(
+        fetched.data, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        favor_precision=True, date_extraction_params={"extensive_search": False, "original_date": True})
+    if document is None or not (document.text or "").strip():
+        raise SourceError(fetched.source, "has no article text")
+    title = " ".join((document.title or "").split())
+    lines = [" ".join(line.split()) for line in document.text.split("\n")]
+    paragraphs = [line for line in lines if line]
+    if paragraphs and title and paragraphs[0].casefold() == title.casefold():
+        paragraphs = paragraphs[1:]  # the headline, already the title
+    found = {}
+    date = document.date or ""
+    if date:
+        found["date"] = "from the page's metadata"
+    else:
+        candidate = find_date(fetched.data, extensive_search=True, original_date=True, url=url)
+        written = candidate and _written_out(candidate, _visible_text(fetched.data.decode("utf-8", "replace")))
+        if written:
+            date, found["date"] = candidate, f"from the page's text: {written!r}"
+    if title:
+        found["title"] = "from the page"
+    publisher = " ".join((document.sitename or "").split())
+    if publisher:
+        found["publisher"] = "from the page's site name" if publisher != document.hostname else "from the address"
+    if fetched.url:
+        found["url"] = "where it was read from"
+    return Article(fetched.source, "\n\n".join(paragraphs) + "\n", tuple(paragraphs), title=title, date=date,
+                   publisher=publisher, url=fetched.url, found=found)
+
+
+def _language(text: str) -> str:
+    import py3langid
+
+    return py3langid.classify(text)[0]
+
+
+def warm_up() -> None:
+    """Load the language model (a second) and the extractor in the background while the corpus loads."""
+    threading.Thread(target=lambda: (_language("warm up"), __import__("trafilatura")), daemon=True).start()
+
+
+def _visible_text(html: str) -> str:
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (ValueError, TypeError, lxml_html.etree.ParserError):
+        return ""
+    for element in tree.xpath("//script|//style"):
+        element.drop_tree()
+    return " ".join(tree.text_content().split())
+
+
+def _written_out(iso: str, text: str) -> str:
+    """The spelling of date `iso` found in `text` (numbers, or a month's name in Russian or English), or ""."""
+    try:
+        day = dt.date.fromisoformat(iso)
+    except ValueError:
+        return ""
+    d, m, y = day.day, day.month, day.year
+    patterns = [
+        rf"{y}-{m:02d}-{d:02d}",
+        rf"0?{d}\.{m:02d}\.{y}",
+        rf"0?{d}\s+{_RU_MONTHS[m - 1]}\s+{y}",
+        rf"0?{d}\s+{_EN_MONTHS[m - 1]}\s+{y}",
+        rf"{_EN_MONTHS[m - 1]}\s+0?{d},?\s+{y}",
+    ]
+    for pattern in patterns:
+        match = re.search(rf"(?<!\d){pattern}(?!\d)", text, flags=re.IGNORECASE)
+        if match:
+            return match.group(0)
+    return ""

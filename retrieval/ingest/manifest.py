@@ -1,0 +1,110 @@
+"""Writing new articles into a corpus folder: one at a time, all or nothing, the manifest kept as written.
+
+An `add` holds an exclusive lock on the folder (`flock` on `.corpus.lock`) from reading the corpus to
+writing it, so two at once run one after the other. Article files and then the manifest are written to
+temporary files and renamed into place, so a reader sees the old manifest or the new one, never half; the
+manifest's comments and layout are kept, because entries are appended to its text rather than re-dumped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from anyascii import anyascii
+
+from ..corpus import MANIFEST
+from .extract import Article
+
+LOCK_FILE = ".corpus.lock"
+ARTICLES = "articles"
+MAX_ID_CHARS = 60
+
+
+@contextlib.contextmanager
+def locked(root: Path):
+    """Hold the corpus folder's lock (waits while another `add` holds it)."""
+    with open(root / LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def readable_id(article: Article, taken: set[str]) -> str:
+    """An id made from the title (or the address, or the file name), unique among `taken`."""
+    name = article.title or _last_segment(article.url) or Path(article.source).stem
+    words = re.findall(r"[a-z0-9]+", anyascii(name).lower())
+    base = ""
+    for word in words:
+        if len(base) + len(word) + 1 > MAX_ID_CHARS:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or "article"
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def _last_segment(url: str) -> str:
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    segment = path.rsplit("/", 1)[-1] if "/" in path.split("//", 1)[-1] else ""
+    return re.sub(r"\.(s?html?|php|aspx?)$", "", segment)
+
+
+def entry(doc_id: str, article: Article) -> str:
+    """The manifest entry, in the layout of the existing ones (text fields quoted; JSON strings are YAML)."""
+    quoted = {name: json.dumps(value, ensure_ascii=False) for name, value in
+              (("title", article.title), ("publisher", article.publisher), ("url", article.url))}
+    date = article.date or '""'
+    return (f"\n- id: {doc_id}\n  file: {ARTICLES}/{doc_id}.txt\n  title: {quoted['title']}\n"
+            f"  publisher: {quoted['publisher']}\n  date: {date}\n  language: {article.language}\n"
+            f"  url: {quoted['url']}\n")
+
+
+def write(root: Path, additions: list[tuple[str, Article]]):
+    """Write the articles and append their entries; returns a function that undoes both."""
+    manifest = root / MANIFEST
+    before = manifest.read_bytes()
+    written: list[Path] = []
+
+    def undo() -> None:
+        _replace(manifest, before)
+        for path in written:
+            path.unlink(missing_ok=True)
+
+    try:
+        (root / ARTICLES).mkdir(exist_ok=True)
+        for doc_id, article in additions:
+            path = root / ARTICLES / f"{doc_id}.txt"
+            if path.exists():
+                raise FileExistsError(f"{path} already exists")
+            _replace(path, article.text.encode("utf-8"))
+            written.append(path)
+        text = before + (b"" if before.endswith(b"\n") or not before else b"\n")
+        _replace(manifest, text + "".join(entry(doc_id, a) for doc_id, a in additions).encode("utf-8"))
+    except BaseException:
+        undo()
+        raise
+    return undo
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, synced, then renamed."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
+        try:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+            os.chmod(tmp.name, 0o644)
+            os.replace(tmp.name, path)
+        except BaseException:
+            os.unlink(tmp.name)
+            raise
