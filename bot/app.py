@@ -84,6 +84,7 @@ def build_application(settings: Settings, service: AnswerService) -> Application
         CommandHandler("ask", handlers.ask),
         CommandHandler("stats", handlers.stats),
         CommandHandler("reload", handlers.reload),
+        CommandHandler("add", handlers.add),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.private_text),
         MessageHandler(groups & filters.TEXT & ~filters.COMMAND, handlers.group_text),
         MessageHandler(private & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, handlers.not_text),
@@ -91,6 +92,9 @@ def build_application(settings: Settings, service: AnswerService) -> Application
         InlineQueryHandler(handlers.inline),
     ])
     application.add_error_handler(handlers.on_error)
+    if settings.feeds:
+        application.job_queue.run_repeating(handlers.poll_feeds, interval=settings.feed_interval_minutes * 60,
+                                            first=min(10.0, settings.feed_interval_minutes * 60), name="feeds")
     return application
 
 

@@ -42,6 +42,9 @@ class Settings:
     webhook_max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     store_question_authors: bool = False
+    feeds: tuple[str, ...] = ()  # RSS/Atom feeds whose new entries are added to the corpus
+    feed_interval_minutes: float = 60.0
+    fetch_timeout: float = 15.0  # seconds to wait for a page or feed
 
 
 # Every setting's environment variable. The YAML key is the setting's own name, except for secrets, which
@@ -66,6 +69,9 @@ ENVIRONMENT = {
     "webhook_max_body_bytes": "BOT_WEBHOOK_MAX_BODY_BYTES",
     "log_level": "BOT_LOG_LEVEL",
     "store_question_authors": "BOT_STORE_QUESTION_AUTHORS",
+    "feeds": "BOT_FEEDS",
+    "feed_interval_minutes": "BOT_FEED_INTERVAL_MINUTES",
+    "fetch_timeout": "BOT_FETCH_TIMEOUT",
 }
 ENVIRONMENT_ONLY = frozenset({"token", "api_base_url", "webhook_secret"})
 
@@ -73,9 +79,10 @@ ENVIRONMENT_ONLY = frozenset({"token", "api_base_url", "webhook_secret"})
 def _convert(name: str, value, kind: type):
     """`value` (text from the environment, or a YAML value) as the type of the setting's default."""
     try:
-        if kind is frozenset:
+        if kind in (frozenset, tuple):
             items = value.split(",") if isinstance(value, str) else (value or [])
-            return frozenset(int(str(item).strip()) for item in items if str(item).strip())
+            items = [str(item).strip() for item in items if str(item).strip()]
+            return frozenset(int(item) for item in items) if kind is frozenset else tuple(items)
         if kind is bool:
             return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
         if issubclass(kind, Path):
@@ -111,4 +118,9 @@ def load_settings(environ: dict | None = None) -> Settings:
     settings = Settings(**values)
     if settings.page_size < 1 or settings.rate_limit_messages < 1 or settings.max_question_chars < 1:
         raise ConfigError("page_size, rate_limit_messages and max_question_chars must be at least 1")
+    if settings.feed_interval_minutes <= 0 or settings.fetch_timeout <= 0:
+        raise ConfigError("feed_interval_minutes and fetch_timeout must be more than 0")
+    bad = [feed for feed in settings.feeds if not feed.startswith(("http://", "https://"))]
+    if bad:
+        raise ConfigError(f"setting 'feeds': {bad[0]!r} is not an http(s) address")
     return settings

@@ -158,6 +158,28 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update.effective_message, Reply(await _service(context).reload(_lang(update))))
 
 
+@admin_only
+async def add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/add <url>: fetch the article, add it to the corpus, and answer from it at once."""
+    urls = [arg for arg in context.args or [] if arg.startswith(("http://", "https://"))]
+    if len(urls) != 1:
+        await update.effective_message.reply_text(text(_lang(update), "add_usage"))
+        return
+    await send(update.effective_message, Reply(await _service(context).add(urls[0], _lang(update))))
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The feed job: add new entries, and tell every admin what was added or refused."""
+    service = _service(context)
+    for report in await service.poll_feeds("ru"):
+        for admin in service.settings.admins:
+            try:
+                await context.bot.send_message(admin, report, parse_mode=ParseMode.HTML,
+                                               link_preview_options=NO_PREVIEW)
+            except TelegramError as error:
+                log.warning("feed report not sent to admin %s: %s", admin, error)
+
+
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Every callback is answered, whatever its data, so the client's spinner stops."""
     query, lang, service = update.callback_query, _lang(update), _service(context)

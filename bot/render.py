@@ -178,18 +178,25 @@ def paragraph(source: Hit, paragraph_text: str, lang: str) -> str:
 
 def sources(documents, lang: str) -> str:
     """The list of articles: whole lines while they fit, then how many more there are."""
-    lines = [text(lang, "sources_title", count=len(documents))]
-    used = telegram_length(lines[0])
-    for shown, doc in enumerate(documents):
+    lines = []
+    for doc in documents:
         meta = " · ".join(html.escape(v) for v in (Quote(doc.publisher).cut(MAX_TITLE).text, doc.date,
                                                     doc.language) if v)
-        line = f"• {_linked(Quote(doc.display_title).cut(MAX_TITLE), doc.url)}" + (f" — {meta}" if meta else "")
-        more = text(lang, "sources_more", count=len(documents) - shown)
+        lines.append(f"• {_linked(Quote(doc.display_title).cut(MAX_TITLE), doc.url)}" + (f" — {meta}" if meta else ""))
+    return whole_lines(text(lang, "sources_title", count=len(documents)), lines, lang)
+
+
+def whole_lines(header: str, lines: list[str], lang: str) -> str:
+    """`header` and then whole `lines` (HTML) while they fit one message, then how many more there are."""
+    shown = [header]
+    used = telegram_length(header)
+    for number, line in enumerate(lines):
+        more = text(lang, "sources_more", count=len(lines) - number)
         if used + telegram_length(line) + 1 > MAX_MESSAGE - telegram_length(more) - 1:
-            return "\n".join(lines + [more])
-        lines.append(line)
+            return "\n".join(shown + [more])
+        shown.append(line)
         used += telegram_length(line) + 1
-    return "\n".join(lines)
+    return "\n".join(shown)
 
 
 def stats(stats, lang: str) -> str:

@@ -1,6 +1,7 @@
 """What the bot does with a question, independent of Telegram: used by the handlers and the console chat.
 
-It owns the search engine (swapped whole on /reload, so a broken corpus never replaces a good one), the
+It owns the search engine (swapped whole on /reload, /add and feed polls, so a broken corpus never
+replaces a good one; each reuses what the engine already holds, so only new articles cost analysis), the
 store, and the rules for odd input: empty questions get a hint, very long ones are cut to the configured
 length with a notice.
 """
@@ -10,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import html
 
-from retrieval import CorpusError, Engine, Hit
+from retrieval import CorpusError, Engine, Hit, ingest
 
 from . import callbacks, render
 from .config import Settings
-from .render import Reply
+from .render import Quote, Reply
 from .store import Store
 from .texts import text
 
@@ -30,6 +31,7 @@ class AnswerService:
         self.engine = engine
         self.store = store
         self.settings = settings
+        self._changing = asyncio.Lock()  # one corpus change at a time: reload, /add, feed poll
 
     def _page(self, question: str, page: int) -> tuple[list[Hit], bool]:
         size = self.settings.page_size
@@ -77,12 +79,44 @@ class AnswerService:
 
     async def reload(self, lang: str) -> str:
         """Re-read the corpus in a worker thread; on any corpus error keep serving the old one."""
-        try:
-            engine = await asyncio.to_thread(Engine.load, self.settings.corpus)
-        except CorpusError as error:
-            return text(lang, "reload_failed", error=html.escape(str(error)))
-        self.engine = engine
+        async with self._changing:
+            try:
+                engine = await asyncio.to_thread(Engine.load, self.settings.corpus, True, self.engine)
+            except CorpusError as error:
+                return text(lang, "reload_failed", error=html.escape(str(error)))
+            self.engine = engine
         return text(lang, "reloaded", documents=len(engine.documents), passages=len(engine.passages))
+
+    async def add(self, url: str, lang: str) -> str:
+        """Add the article at `url` to the corpus and serve it at once; the report for the admin."""
+        return await self._ingest(url, lang, lambda current: ingest.add(
+            self.settings.corpus, [url], current=current, timeout=self.settings.fetch_timeout))
+
+    async def poll_feeds(self, lang: str) -> list[str]:
+        """Add the new entries of every configured feed; a report per feed that added or refused anything."""
+        reports = []
+        for feed in self.settings.feeds:
+            report = await self._ingest(feed, lang, lambda current, feed=feed: ingest.add_feed(
+                self.settings.corpus, feed, current=current, timeout=self.settings.fetch_timeout), quiet=True)
+            if report:
+                reports.append(report)
+        return reports
+
+    async def _ingest(self, source: str, lang: str, run, quiet: bool = False) -> str:
+        """Run an ingest in a worker thread under the change lock; adopt the engine it returns."""
+        async with self._changing:
+            try:
+                report = await asyncio.to_thread(run, self.engine)
+            except CorpusError as error:
+                return text(lang, "reload_failed", error=html.escape(str(error)))
+            if report.engine is not None:
+                self.engine = report.engine
+        if quiet and not report.added and not report.refused:
+            return ""
+        header = text(lang, "add_report", source=html.escape(Quote(source).cut(render.MAX_TITLE).text),
+                      added=len(report.added), refused=len(report.refused))
+        lines = report.lines() + [f"✗ {line}" for line in report.refused]
+        return render.whole_lines(header, [html.escape(Quote(line).cut(render.MAX_TITLE).text) for line in lines], lang)
 
     def stats(self, lang: str) -> str:
         return render.stats(self.store.stats(), lang)

@@ -10,9 +10,11 @@ text (py3langid); only Russian and English are served.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 import threading
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from ..cleaning import clean_article
 from .fetch import Fetched, SourceError
@@ -108,13 +110,26 @@ def _from_html(fetched: Fetched) -> Article:
             date, found["date"] = candidate, f"from the page's text: {written!r}"
     if title:
         found["title"] = "from the page"
-    publisher = " ".join((document.sitename or "").split())
+    publisher, where = _publisher(" ".join((document.sitename or "").split()), fetched.url)
     if publisher:
-        found["publisher"] = "from the page's site name" if publisher != document.hostname else "from the address"
+        found["publisher"] = where
     if fetched.url:
         found["url"] = "where it was read from"
     return Article(fetched.source, "\n\n".join(paragraphs) + "\n", tuple(paragraphs), title=title, date=date,
                    publisher=publisher, url=fetched.url, found=found)
+
+
+def _publisher(site_name: str, url: str) -> tuple[str, str]:
+    """The publisher and where it was found. trafilatura falls back on the address's host when the page
+    names no site: that is kept for a real domain (sputnik.by), not for an IP address or localhost."""
+    host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
+    if not site_name or not host or site_name.lower().split(":")[0].removeprefix("www.") != host:
+        return site_name, "from the page's site name"
+    try:
+        ipaddress.ip_address(host)
+        return "", ""
+    except ValueError:
+        return ("", "") if host == "localhost" else (host, "from the address")
 
 
 def _language(text: str) -> str:
