@@ -32,6 +32,7 @@ class AnswerService:
         self.store = store
         self.settings = settings
         self._changing = asyncio.Lock()  # one corpus change at a time: reload, /add, feed poll
+        self._feed_problems: dict[str, list[str]] = {}  # each feed's last refusals: told to admins once
 
     def _page(self, question: str, page: int) -> tuple[list[Hit], bool]:
         size = self.settings.page_size
@@ -93,17 +94,25 @@ class AnswerService:
             self.settings.corpus, [url], current=current, timeout=self.settings.fetch_timeout))
 
     async def poll_feeds(self, lang: str) -> list[str]:
-        """Add the new entries of every configured feed; a report per feed that added or refused anything."""
+        """Add the new entries of every configured feed; a report per feed that added something or whose
+        refusals changed since the last poll (a feed that stays down is reported once, not every poll)."""
         reports = []
         for feed in self.settings.feeds:
-            report = await self._ingest(feed, lang, lambda current, feed=feed: ingest.add_feed(
-                self.settings.corpus, feed, current=current, timeout=self.settings.fetch_timeout), quiet=True)
-            if report:
-                reports.append(report)
-        return reports
+            def run(current, feed=feed):
+                report = ingest.add_feed(self.settings.corpus, feed, current=current,
+                                         timeout=self.settings.fetch_timeout)
+                if report.refused == self._feed_problems.get(feed, []):
+                    report.refused = []  # already told
+                else:
+                    self._feed_problems[feed] = list(report.refused)
+                return report
+
+            reports.append(await self._ingest(feed, lang, run, quiet=True))
+        return [report for report in reports if report]
 
     async def _ingest(self, source: str, lang: str, run, quiet: bool = False) -> str:
-        """Run an ingest in a worker thread under the change lock; adopt the engine it returns."""
+        """Run an ingest in a worker thread under the change lock and adopt the engine it returns; the
+        report for admins ("" when `quiet` and nothing happened)."""
         async with self._changing:
             try:
                 report = await asyncio.to_thread(run, self.engine)

@@ -1,5 +1,8 @@
 """`python -m retrieval bench`: how build, load, memory and query latency grow with the corpus.
 
+`--articles N` measures the other shape a news corpus takes, N articles of 10 paragraphs: start-up with the
+saved index, a reload with nothing changed, and adding one article.
+
 Corpora of the requested sizes are resampled from real sentences (a SQuAD-format file such as XQuAD, or a
 corpus folder): each passage joins 2–4 random sentences (fewer when that would exceed the passage length limit). Each size runs in fresh processes so that peak
 memory and load time are those of a real start: one process builds and saves the index (analysis, BM25 and
@@ -27,6 +30,7 @@ from .passages import MAX_PASSAGE_CHARS
 from .squad import load_squad
 
 PASSAGES_PER_FILE = 1000
+ARTICLE_PARAGRAPHS = 10  # the many-articles shape: news reports of 10 paragraphs
 ENCODING_SAMPLE = 500  # passages encoded again, alone, to report the encoder's rate
 
 
@@ -51,7 +55,9 @@ def source_texts(source: Path, questions_file: Path | None) -> tuple[list[str], 
     return sentences, questions, language
 
 
-def write_corpus(folder: Path, sentences: list[str], size: int, language: str, seed: int) -> None:
+def write_corpus(folder: Path, sentences: list[str], size: int, language: str, seed: int,
+                 per_file: int = PASSAGES_PER_FILE) -> None:
+    """A corpus of `size` resampled passages, `per_file` paragraphs (one passage each) per article."""
     rng = random.Random(seed)
     passages = []
     while len(passages) < size:
@@ -61,9 +67,9 @@ def write_corpus(folder: Path, sentences: list[str], size: int, language: str, s
         passages.append(" ".join(chosen))
     (folder / "articles").mkdir(parents=True)
     manifest = []
-    for start in range(0, size, PASSAGES_PER_FILE):
-        name = f"part-{start // PASSAGES_PER_FILE:04d}"
-        (folder / "articles" / f"{name}.txt").write_text("\n".join(passages[start:start + PASSAGES_PER_FILE]),
+    for start in range(0, size, per_file):
+        name = f"part-{start // per_file:05d}"
+        (folder / "articles" / f"{name}.txt").write_text("\n".join(passages[start:start + per_file]),
                                                          encoding="utf-8")
         manifest.append(f"- id: {name}\n  file: articles/{name}.txt\n  language: {language}\n")
     (folder / "documents.yaml").write_text("".join(manifest), encoding="utf-8")
@@ -119,9 +125,50 @@ def serve_step(folder: Path, questions: list[str]) -> dict:
             "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000, "serve_peak_mib": _peak_mib()}
 
 
-def _child(step: str, folder: Path, questions: list[str], baseline_queries: int) -> dict:
+def articles_step(folder: Path, questions: list[str], new_article: str) -> dict:
+    """What an operator waits for on a corpus of many articles: a start, a reload with nothing changed,
+    and adding one article, each as the commands do it (fresh processes for the commands)."""
+    from .engine import Engine
+
+    def command(*args: str) -> float:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "retrieval", *args, "--corpus", str(folder)], check=True,
+                       capture_output=True)
+        return time.perf_counter() - started
+
+    start_s = command("search", questions[0])
+    engine = Engine.load(folder)
+    started = time.perf_counter()
+    Engine.load(folder, previous=engine)
+    reload_s = time.perf_counter() - started
+    article = folder.parent / "new-article.txt"
+    article.write_text(new_article, encoding="utf-8")
+    add_s = command("add", str(article))
+    return {"start_s": start_s, "reload_s": reload_s, "add_s": add_s}
+
+
+def run_articles(source: Path, articles: int, questions_file: Path | None, seed: int) -> str:
+    """The many-articles shape: `articles` articles of 10 paragraphs each."""
+    sentences, questions, language = source_texts(source, questions_file)
+    rng = random.Random(seed + 1)
+    new_article = "\n".join(" ".join(rng.choice(sentences) for _ in range(3)) for _ in range(10))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "corpus"
+        write_corpus(folder, sentences, articles * ARTICLE_PARAGRAPHS, language, seed, per_file=ARTICLE_PARAGRAPHS)
+        built = _child("build", folder, questions[:10], 3)
+        timed = _child("articles", folder, questions[:1], 0, new_article=new_article)
+    return "\n".join([
+        f"{'articles':>8} {'passages':>9} {'build s':>8} {'start s':>8} {'reload s':>9} {'add 1 s':>8}",
+        f"{articles:8d} {built['passages']:9d} {built['build_s']:8.1f} {timed['start_s']:8.2f} "
+        f"{timed['reload_s']:9.2f} {timed['add_s']:8.2f}",
+        "start: `python -m retrieval search` with the saved index, process start to answer. reload: a load with "
+        "nothing changed, reusing the loaded engine (what /reload does). add 1: `python -m retrieval add` of a "
+        "new 10-paragraph article, re-indexing included."])
+
+
+def _child(step: str, folder: Path, questions: list[str], baseline_queries: int, new_article: str = "") -> dict:
     payload = json.dumps({"step": step, "folder": str(folder), "questions": questions,
-                          "baseline_queries": baseline_queries})
+                          "baseline_queries": baseline_queries, "new_article": new_article})
     result = subprocess.run([sys.executable, "-m", "retrieval.bench"], input=payload, capture_output=True,
                             text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -156,6 +203,11 @@ def run(source: Path, sizes: list[int], questions_file: Path | None, query_count
 
 if __name__ == "__main__":
     job = json.loads(sys.stdin.read())
-    step = build_step if job["step"] == "build" else serve_step
-    args = (Path(job["folder"]), job["questions"]) + ((job["baseline_queries"],) if job["step"] == "build" else ())
-    print(json.dumps(step(*args)))
+    folder, questions = Path(job["folder"]), job["questions"]
+    if job["step"] == "build":
+        result = build_step(folder, questions, job["baseline_queries"])
+    elif job["step"] == "serve":
+        result = serve_step(folder, questions)
+    else:
+        result = articles_step(folder, questions, job["new_article"])
+    print(json.dumps(result))

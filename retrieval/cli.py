@@ -107,8 +107,11 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import run
+    from .bench import run, run_articles
 
+    if args.articles:
+        print(run_articles(args.source, args.articles, args.questions, args.seed))
+        return 0
     sizes = [int(size) for size in args.sizes.split(",")]
     print(run(args.source, sizes, args.questions, args.queries, args.baseline_queries, args.seed))
     return 0
@@ -152,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--queries", type=int, default=300, help="real questions timed per size")
     bench.add_argument("--baseline-queries", type=int, default=50, help="questions timed with rank-bm25")
     bench.add_argument("--seed", type=int, default=1)
+    bench.add_argument("--articles", type=int, default=0,
+                       help="instead of --sizes: N articles of 10 paragraphs; start, reload and add-one times")
     bench.set_defaults(run=_bench)
     return parser
 

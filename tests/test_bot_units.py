@@ -156,3 +156,14 @@ async def test_reload_keeps_the_last_good_corpus(engine, make_corpus):
     message = await service.reload("en")
     assert "not reloaded" in message and "documents.yaml:2" in message
     assert service.engine is engine and service.ask("Какое соглашение подписал МАЗ?", "ru").buttons
+
+
+def test_feeds_are_read_from_the_environment_and_checked():
+    from bot.config import ConfigError
+    settings = load_settings({"BOT_CONFIG": "", "BOT_FEEDS": "https://a.example/rss, https://b.example/atom",
+                              "BOT_FEED_INTERVAL_MINUTES": "5"})
+    assert settings.feeds == ("https://a.example/rss", "https://b.example/atom") and settings.feed_interval_minutes == 5
+    with pytest.raises(ConfigError, match="feeds"):
+        load_settings({"BOT_CONFIG": "", "BOT_FEEDS": "file:///etc/passwd"})
+    with pytest.raises(ConfigError, match="feed_interval_minutes"):
+        load_settings({"BOT_CONFIG": "", "BOT_FEED_INTERVAL_MINUTES": "0"})

@@ -305,3 +305,15 @@ def test_scoring_parameters_apply_to_a_saved_index_without_a_rebuild(corpus, mon
         assert not np.allclose(weights, before)
         before = weights
     assert builds[0] == 1
+
+
+def test_bench_many_articles_prints_start_reload_and_add_times():
+    import subprocess
+    import sys
+    result = subprocess.run(
+        [sys.executable, "-m", "retrieval", "bench", "--articles", "12", "--source", str(ROOT / "corpus"),
+         "--questions", str(ROOT / "tests" / "questions.yaml")], capture_output=True, text=True, cwd=ROOT,
+        timeout=300)
+    assert result.returncode == 0, result.stderr
+    row = result.stdout.splitlines()[1].split()
+    assert row[:2] == ["12", "120"] and all(float(value) >= 0 for value in row[2:]) and len(row) == 6

@@ -113,9 +113,9 @@ def add_feed(root: Path, feed_url: str, dry_run: bool = False, current: Engine |
         parsed = feedparser.parse(fetch(feed_url, accept=FEED_TYPES, timeout=timeout).data)
     except SourceError as error:
         return Report(refused=[str(error)], engine=current)
+    if not parsed.version:
+        return Report(refused=[f"{feed_url}: is not an RSS or Atom feed"], engine=current)
     links = [(entry.get("link") or "").strip() for entry in parsed.entries]
-    if not parsed.entries or not any(links):
-        return Report(refused=[f"{feed_url}: is not an RSS or Atom feed with links"], engine=current)
     engine = current or Engine.load(root)
     present = {duplicates.normal_url(doc.url): doc.id for doc in engine.documents if doc.url}
     new, hints, seen = [], {}, []

@@ -1,0 +1,67 @@
+"""The running bot picks up new articles without a restart: an admin's /add, and feeds polled on a schedule."""
+
+import html
+import shutil
+
+import pytest
+
+from botapi import BotApiStandIn
+from conftest import ROOT, launch_bot
+from newssite import NewsSite
+from retrieval import indexfile
+from test_bot_e2e import EN_USER, RU_USER, TOKEN, ask, message
+
+ADMIN = RU_USER["id"]
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """A bot serving a copy of the corpus, with an admin and a feed of the news site stand-in (empty at first)."""
+    folder = tmp_path_factory.mktemp("bot-ingest")
+    corpus = folder / "corpus"
+    shutil.copytree(ROOT / "corpus", corpus, ignore=shutil.ignore_patterns(indexfile.INDEX_FILE + "*"))
+    with NewsSite() as site, BotApiStandIn(TOKEN) as api:
+        site.feed_items = []
+        log = open(folder / "bot.log", "w+")
+        process = launch_bot(api, folder, log, BOT_ADMINS=str(ADMIN), BOT_CORPUS=str(corpus),
+                             BOT_FEEDS=site.url("/feed.xml"), BOT_FEED_INTERVAL_MINUTES="0.02",
+                             BOT_FETCH_TIMEOUT="2", BOT_RATE_LIMIT_MESSAGES="30")
+        api.site, api.corpus = site, corpus
+        yield api
+        process.kill()
+        process.wait()
+        log.close()
+
+
+def test_an_admin_adds_a_page_and_the_next_question_is_answered_from_it(running):
+    site = running.site
+    assert "300 combine harvesters" not in ask(running, message("How many combine harvesters will Gomselmash supply?",
+                                                                 user=EN_USER))["text"]
+    reply = ask(running, message(f"/add {site.url('/news/belta-en.html')}"))
+    assert "added gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk" in reply["text"]
+    assert "BelTA (from the page's site name)" in html.unescape(reply["text"])
+    answer = ask(running, message("How many combine harvesters will Gomselmash supply?", user=EN_USER))
+    assert "300 combine harvesters" in answer["text"]
+    assert (running.corpus / "articles" / "gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk.txt").exists()
+
+
+def test_a_failing_add_keeps_the_corpus_and_says_why(running):
+    reply = ask(running, message(f"/add {running.site.url('/404')}"))
+    assert "✗" in reply["text"] and "HTTP 404" in reply["text"]
+    assert "MAZ" in ask(running, message("What agreement did MAZ sign?", user=EN_USER))["text"]
+
+
+def test_add_is_for_admins_and_needs_an_address(running):
+    assert "administrators" in ask(running, message(f"/add {running.site.url('/news/no-date.html')}",
+                                                    user=EN_USER))["text"]
+    assert "/add https://" in ask(running, message("/add"))["text"]
+
+
+def test_a_new_feed_entry_is_added_served_and_reported_to_the_admin(running):
+    running.site.feed_items = ["cluttered"]
+    report = running.wait_for(lambda calls: next((p for m, p in calls if m == "sendMessage"
+                                                  and int(p["chat_id"]) == ADMIN and "/feed.xml" in p["text"]), None),
+                              timeout=60)
+    assert "added belaz-shows-a-240-tonne-electric-dump-truck-at-innoprom" in report["text"]
+    answer = ask(running, message("How long does it take to recharge the BelAZ electric dump truck?", user=EN_USER))
+    assert "40 minutes" in answer["text"]
