@@ -148,17 +148,19 @@ class Engine:
                 passages += fresh
                 old += [-1] * len(fresh)
             else:
-                passages += [Passage(number, p.paragraph, p.text, p.start) for p in reuse.passages[article.passages.start:article.passages.stop]]
+                passages += [Passage(number, reuse.passages[i].paragraph, reuse.passages[i].text,
+                                     reuse.passages[i].start) for i in article.passages]
                 old += article.passages
         old_ids = np.array(old, dtype=np.int64)
-        new = np.flatnonzero(old_ids < 0)
+        kept, new = np.flatnonzero(old_ids >= 0), np.flatnonzero(old_ids < 0)
         vectors = np.empty((len(passages), encoder.DIMENSIONS), dtype=np.float32)
-        vectors[old_ids >= 0] = reuse.vectors[old_ids[old_ids >= 0]] if reuse else vectors[:0]
+        if len(kept):
+            vectors[kept] = reuse.vectors[old_ids[kept]]
         vectors[new] = encode_passages([passages[i].text for i in new])
         if reuse and reuse.index is not None:
             counted = Postings.count([analyzer.terms(passages[i].text) for i in new])
-            renamed = np.full(reuse.index.corpus_size, -1, dtype=np.int64)
-            renamed[old_ids[old_ids >= 0]] = np.flatnonzero(old_ids >= 0)
+            renamed = np.full(reuse.index.corpus_size, -1, dtype=np.int64)  # old passage id → new, or -1
+            renamed[old_ids[kept]] = kept
             postings = Postings.combine([(reuse.index.postings.terms, renamed, *reuse.index.postings.triples()),
                                          (counted.terms, new, *counted.triples())], len(passages))
         else:
