@@ -7,7 +7,7 @@ from retrieval import CorpusError, EncoderMissing, Engine
 from . import app, console
 from .config import ConfigError, load_settings
 from .service import AnswerService
-from .store import Store
+from .store import StoreError, open_store
 
 
 def main() -> int:
@@ -20,7 +20,11 @@ def main() -> int:
     if not settings.token:
         return console.run(engine, settings)
     app.configure_logging(settings)
-    store = Store(settings.database, settings.store_question_authors)
+    try:
+        store = open_store(settings.store, settings.store_question_authors)
+    except StoreError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)
     except ConfigError as error:

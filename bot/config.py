@@ -28,7 +28,7 @@ class Settings:
     admins: frozenset[int] = frozenset()
     allowed_chats: frozenset[int] = frozenset()  # empty: every chat
     corpus: Path = DEFAULT_CORPUS
-    database: Path = Path("var/bot.sqlite3")
+    store: str = "sqlite:///var/bot.sqlite3"  # or postgresql://… to share state between replicas
     rate_limit_messages: int = 8
     rate_limit_seconds: float = 30.0
     messages_per_second: float = 30.0  # all outgoing messages (Telegram's broadcast limit), via AIORateLimiter
@@ -55,7 +55,7 @@ ENVIRONMENT = {
     "admins": "BOT_ADMINS",
     "allowed_chats": "BOT_ALLOWED_CHATS",
     "corpus": "BOT_CORPUS",
-    "database": "BOT_DATABASE",
+    "store": "BOT_STORE",
     "rate_limit_messages": "BOT_RATE_LIMIT_MESSAGES",
     "rate_limit_seconds": "BOT_RATE_LIMIT_SECONDS",
     "messages_per_second": "BOT_MESSAGES_PER_SECOND",

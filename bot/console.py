@@ -14,7 +14,7 @@ from retrieval import Engine, textio
 from . import callbacks, render
 from .config import Settings
 from .service import AnswerService
-from .store import Store
+from .store import SQLiteStore
 from .texts import language_of
 
 
@@ -30,7 +30,7 @@ def run(engine: Engine, settings: Settings, stdin=None, stdout=None) -> int:
 
 def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
     lang = language_of(os.environ.get("LANG"))
-    service = AnswerService(engine, Store(":memory:"), settings)
+    service = AnswerService(engine, SQLiteStore(":memory:"), settings)
     interactive = stdin.isatty()
     if interactive:
         print(as_plain(render.start(lang)), file=stdout)

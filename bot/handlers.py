@@ -15,6 +15,7 @@ from . import callbacks, render
 from .ratelimit import FloodGuard
 from .render import Reply
 from .service import AnswerService
+from .store import StoreUnavailable
 from .texts import EXAMPLES, language_of, text
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,11 @@ def admin_only(handler):
 
 @admin_only
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update.effective_message, Reply(_service(context).stats(_lang(update))))
+    try:
+        reply = Reply(_service(context).stats(_lang(update)))
+    except StoreUnavailable:
+        reply = Reply(text(_lang(update), "store_down"))
+    await send(update.effective_message, reply)
 
 
 @admin_only
@@ -181,7 +186,15 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every callback is answered, whatever its data, so the client's spinner stops."""
+    """Every callback is answered, whatever its data, so the client's spinner stops; when the store is out
+    of reach, buttons that need it ask to try again in a moment."""
+    try:
+        await _button(update, context)
+    except StoreUnavailable:
+        await update.callback_query.answer(text(_lang(update), "store_down"))
+
+
+async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, lang, service = update.callback_query, _lang(update), _service(context)
     data = callbacks.decode(query.data)
     message = query.message if isinstance(query.message, Message) else None

@@ -16,7 +16,7 @@ from retrieval import CorpusError, Engine, Hit, ingest
 from . import callbacks, render
 from .config import Settings
 from .render import Quote, Reply
-from .store import Store
+from .store import Store, StoreUnavailable
 from .texts import text
 
 
@@ -49,11 +49,15 @@ class AnswerService:
             question = question[: self.settings.max_question_chars]
             notice = text(lang, "too_long", limit=self.settings.max_question_chars) + "\n\n"
         hits, has_more = self._page(question, 0)
-        question_id = self.store.add_question(question, lang, len(hits), author)
+        try:
+            question_id = self.store.add_question(question, lang, len(hits), author)
+        except StoreUnavailable:
+            question_id = None  # answered all the same, without the buttons that need the store
         return render.answer(hits, lang, question_id, 0, self.settings.page_size, has_more, notice)
 
     def page(self, question_id: int, page: int, lang: str) -> Reply | None:
-        """Page `page` of a stored question's answers, or None when the question or page is gone."""
+        """Page `page` of a stored question's answers, or None when the question or page is gone
+        (StoreUnavailable when the store cannot be reached)."""
         stored = self.store.question(question_id)
         if stored is None:
             return None

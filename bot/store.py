@@ -1,9 +1,12 @@
-"""Feedback and anonymous query statistics in SQLite.
+"""Questions behind the buttons, feedback and anonymous statistics: SQLite by default, PostgreSQL to share
+them between replicas (`open_store`).
 
-WAL mode and one transaction per event, so a crash loses nothing that was acknowledged. Questions are
-stored without who asked them (unless `store_question_authors` is on): paging buttons refer to a question
-by its row id, and /stats lists them. Votes keep a salted hash of the voter, only to count one vote per
-person per question.
+One transaction per event, so a crash loses nothing that was acknowledged. Questions are stored without who
+asked them (unless `store_question_authors` is on): paging buttons refer to a question by its row id, and
+/stats lists them. Votes keep a salted hash of the voter, only to count one vote per person per question.
+The SQL is shared by both databases; the schema is versioned (`MIGRATIONS`) and brought up to date on
+start, one process at a time (SQLite: an immediate transaction; PostgreSQL: an advisory lock), so two
+replicas starting together do not race.
 """
 
 from __future__ import annotations
@@ -15,24 +18,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS questions (
-    id INTEGER PRIMARY KEY,
-    text TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    hits INTEGER NOT NULL,
-    author INTEGER,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS votes (
-    question_id INTEGER NOT NULL REFERENCES questions(id),
-    voter TEXT NOT NULL,
-    up INTEGER NOT NULL,
-    created REAL NOT NULL,
-    PRIMARY KEY (question_id, voter)
-);
-"""
+# Each migration: its version and statements; {id} and {real} are the column types of each database.
+MIGRATIONS = (
+    (1, ("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+         "CREATE TABLE IF NOT EXISTS questions (id {id}, text TEXT NOT NULL, lang TEXT NOT NULL, "
+         "hits INTEGER NOT NULL, author BIGINT, created {real} NOT NULL)",
+         "CREATE TABLE IF NOT EXISTS votes (question_id BIGINT NOT NULL REFERENCES questions(id), "
+         "voter TEXT NOT NULL, up INTEGER NOT NULL, created {real} NOT NULL, PRIMARY KEY (question_id, voter))")),
+)
+
+
+class StoreError(Exception):
+    """The store cannot be opened (a clear message for the operator; never a password)."""
+
+
+class StoreUnavailable(Exception):
+    """The shared store cannot be reached right now; what needs it should say "try again in a moment"."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,75 @@ class Stats:
 
 
 class Store:
+    """The store's operations, in SQL both databases speak; subclasses run it (`_run`)."""
+
+    keep_authors = False
+    _salt = ""
+
+    def _run(self, statements: list[tuple[str, tuple]], fetch: str = ""):
+        """Run the statements in one transaction; the last one's rows ("all"), first row ("one") or none."""
+        raise NotImplementedError
+
+    def _migrate(self, run_locked) -> None:
+        """Apply the migrations this database lacks; `run_locked(work)` runs `work(execute)` holding the
+        database's migration lock inside one transaction."""
+        def work(execute):
+            execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            rows = execute("SELECT MAX(version) FROM schema_version")
+            current = rows[0][0] or 0
+            for version, statements in MIGRATIONS:
+                if version > current:
+                    for statement in statements:
+                        execute(statement.format(**self.types))
+                    execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            execute("INSERT INTO meta (key, value) VALUES ('salt', ?) ON CONFLICT (key) DO NOTHING",
+                    (secrets.token_hex(16),))
+            return execute("SELECT value FROM meta WHERE key = 'salt'")[0][0]
+
+        self._salt = run_locked(work)
+
+    def add_question(self, text: str, lang: str, hits: int, author: int | None = None) -> int:
+        row = self._run([("INSERT INTO questions (text, lang, hits, author, created) VALUES (?, ?, ?, ?, ?) "
+                          "RETURNING id", (text, lang, hits, author if self.keep_authors else None, time.time()))],
+                        "one")
+        return int(row[0])
+
+    def question(self, question_id: int) -> tuple[str, str] | None:
+        """(text, lang) of a stored question."""
+        if not -2**63 <= question_id < 2**63:
+            return None
+        row = self._run([("SELECT text, lang FROM questions WHERE id = ?", (question_id,))], "one")
+        return (row[0], row[1]) if row else None
+
+    def vote(self, question_id: int, voter: int, up: bool) -> bool:
+        """Record (or change) a vote; False when the question is unknown."""
+        if self.question(question_id) is None:
+            return False
+        voter_hash = hashlib.sha256(f"{self._salt}:{voter}".encode()).hexdigest()
+        self._run([("INSERT INTO votes (question_id, voter, up, created) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (question_id, voter) DO UPDATE SET up = excluded.up, created = excluded.created",
+                    (question_id, voter_hash, int(up), time.time()))])
+        return True
+
+    def stats(self, limit: int = 10) -> Stats:
+        grouped = ("SELECT MIN(text), COUNT(*) AS n FROM questions {where} GROUP BY lower(trim(text)) "
+                   "ORDER BY n DESC, MAX(created) DESC LIMIT ?")
+        count = "SELECT COUNT(*) FROM {}"
+        one = [self._run([(count.format(table), ())], "one")[0] for table in
+               ("questions", "questions WHERE hits = 0", "votes WHERE up = 1", "votes WHERE up = 0")]
+        return Stats(*one, top=[tuple(r) for r in self._run([(grouped.format(where=""), (limit,))], "all")],
+                     missed=[tuple(r) for r in self._run([(grouped.format(where="WHERE hits = 0"), (limit,))],
+                                                         "all")])
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class SQLiteStore(Store):
+    """One process's store: WAL mode, synchronous=FULL."""
+
+    types = {"id": "INTEGER PRIMARY KEY", "real": "REAL"}
+
     def __init__(self, path: Path | str, keep_authors: bool = False):
         path = Path(path)
         if str(path) != ":memory:":
@@ -54,45 +124,36 @@ class Store:
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
-        self._salt = self.db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
+        # SQLite's lower() folds ASCII only; PostgreSQL's, like this one, folds Cyrillic too
+        self.db.create_function("lower", 1, lambda value: value.lower() if isinstance(value, str) else value,
+                                deterministic=True)
+        self._migrate(self._locked)
 
-    def add_question(self, text: str, lang: str, hits: int, author: int | None = None) -> int:
+    def _locked(self, work):
+        self.db.execute("BEGIN IMMEDIATE")  # the write lock: another process migrating waits
+        try:
+            result = work(lambda sql, params=(): self.db.execute(sql, params).fetchall())
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+        return result
+
+    def _run(self, statements, fetch=""):
         with self.db:
-            cursor = self.db.execute(
-                "INSERT INTO questions (text, lang, hits, author, created) VALUES (?, ?, ?, ?, ?)",
-                (text, lang, hits, author if self.keep_authors else None, time.time()))
-        return int(cursor.lastrowid)
-
-    def question(self, question_id: int) -> tuple[str, str] | None:
-        """(text, lang) of a stored question."""
-        return self.db.execute("SELECT text, lang FROM questions WHERE id = ?", (question_id,)).fetchone()
-
-    def vote(self, question_id: int, voter: int, up: bool) -> bool:
-        """Record (or change) a vote; False when the question is unknown."""
-        if self.question(question_id) is None:
-            return False
-        voter_hash = hashlib.sha256(f"{self._salt}:{voter}".encode()).hexdigest()
-        with self.db:
-            self.db.execute(
-                "INSERT INTO votes VALUES (?, ?, ?, ?) ON CONFLICT (question_id, voter) "
-                "DO UPDATE SET up = excluded.up, created = excluded.created",
-                (question_id, voter_hash, int(up), time.time()))
-        return True
-
-    def stats(self, limit: int = 10) -> Stats:
-        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
-        grouped = ("SELECT text, COUNT(*) AS n FROM questions {where} GROUP BY lower(trim(text)) "
-                   "ORDER BY n DESC, MAX(created) DESC LIMIT ?")
-        return Stats(
-            questions=one("SELECT COUNT(*) FROM questions"),
-            unanswered=one("SELECT COUNT(*) FROM questions WHERE hits = 0"),
-            up=one("SELECT COUNT(*) FROM votes WHERE up = 1"),
-            down=one("SELECT COUNT(*) FROM votes WHERE up = 0"),
-            top=self.db.execute(grouped.format(where=""), (limit,)).fetchall(),
-            missed=self.db.execute(grouped.format(where="WHERE hits = 0"), (limit,)).fetchall(),
-        )
+            for sql, params in statements:
+                cursor = self.db.execute(sql, params)
+            return cursor.fetchone() if fetch == "one" else cursor.fetchall() if fetch == "all" else None
 
     def close(self) -> None:
         self.db.close()
+
+
+def open_store(url: str, keep_authors: bool = False) -> Store:
+    """The store at `url`: `sqlite:///relative/path`, `sqlite:////absolute/path`, or `postgresql://…`."""
+    if url.startswith("sqlite:///"):
+        return SQLiteStore(url.removeprefix("sqlite:///"), keep_authors)
+    if url.startswith(("postgresql://", "postgres://")):
+        from .pgstore import PostgresStore
+        return PostgresStore(url, keep_authors)
+    raise StoreError(f"store {url.split(':', 1)[0]!r}: use sqlite:///path or postgresql://…")

@@ -37,7 +37,7 @@ def launch_bot(api, folder: Path, output=subprocess.DEVNULL, wait_for: str = "ge
     """Start `python -m bot` as in production, talking to the stand-in `api`, with its SQLite file in
     `folder` and extra environment `settings`; return once it made its first `wait_for` call."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url,
-           "BOT_DATABASE": str(folder / "bot.sqlite3"), "BOT_CONFIG": "", "PYTHONUNBUFFERED": "1", **settings}
+           "BOT_STORE": f"sqlite:///{folder / 'bot.sqlite3'}", "BOT_CONFIG": "", "PYTHONUNBUFFERED": "1", **settings}
     process = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=output, stderr=output)
     api.wait_for(lambda calls: any(method == wait_for for method, _ in calls), timeout=60)
     return process

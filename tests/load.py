@@ -50,7 +50,7 @@ def main() -> int:
     per_user_limit = -(-args.updates // args.users) + 5
     with tempfile.TemporaryDirectory() as tmp, BotApiStandIn(TOKEN) as api:
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url, "BOT_CONFIG": "",
-               "BOT_DATABASE": f"{tmp}/bot.sqlite3", "BOT_RATE_LIMIT_MESSAGES": str(per_user_limit),
+               "BOT_STORE": f"sqlite:///{tmp}/bot.sqlite3", "BOT_RATE_LIMIT_MESSAGES": str(per_user_limit),
                "BOT_RATE_LIMIT_SECONDS": "60", "BOT_MESSAGES_PER_SECOND": str(args.messages_per_second),
                "BOT_LOG_LEVEL": "WARNING"}
         bot = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env)

@@ -150,9 +150,9 @@ def test_example_settings_file_is_valid():
 async def test_reload_keeps_the_last_good_corpus(engine, make_corpus):
     from bot.config import Settings
     from bot.service import AnswerService
-    from bot.store import Store
+    from bot.store import SQLiteStore
     broken = make_corpus({"documents.yaml": "- id: x\n  file: missing.txt\n  language: en\n"})
-    service = AnswerService(engine, Store(":memory:"), Settings(corpus=broken))
+    service = AnswerService(engine, SQLiteStore(":memory:"), Settings(corpus=broken))
     message = await service.reload("en")
     assert "not reloaded" in message and "documents.yaml:2" in message
     assert service.engine is engine and service.ask("Какое соглашение подписал МАЗ?", "ru").buttons

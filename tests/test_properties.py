@@ -11,7 +11,7 @@ from bot import callbacks, handlers, render
 from bot.config import Settings
 from bot.ratelimit import FloodGuard
 from bot.service import AnswerService
-from bot.store import Store
+from bot.store import SQLiteStore
 from retrieval import Hit
 from htmlcheck import check_telegram_html
 
@@ -45,7 +45,7 @@ def test_search_never_raises_and_quotes_verbatim(engine, text):
 @FAST
 @given(st.one_of(hostile, huge), st.sampled_from(["ru", "en"]))
 def test_every_reply_is_valid_telegram_html(engine, text, lang):
-    service = AnswerService(engine, Store(":memory:"), Settings())
+    service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
     reply = service.ask(text, lang)
     check_telegram_html(reply.text)
     assert render.telegram_length(reply.text) <= 4096
@@ -95,7 +95,7 @@ def test_handlers_reply_validly_to_anything(engine, text, chat_type, as_command)
     update = Update.de_json({"update_id": 1, "message": {
         "message_id": 1, "date": 0, "chat": {"id": chat_id, "type": chat_type},
         "from": {"id": 5, "is_bot": False, "first_name": "x", "language_code": "en"}, "text": body}}, bot)
-    service = AnswerService(engine, Store(":memory:"), Settings())
+    service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
     context = SimpleNamespace(bot=bot, args=body.split()[1:] if as_command else None,
                               bot_data={"service": service, "guard": FloodGuard(1000, 1)})
     handler = handlers.ask if as_command else (handlers.private_text if chat_type == "private" else handlers.group_text)

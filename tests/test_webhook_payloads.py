@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from bot.app import build_application
 from bot.config import Settings
 from bot.service import AnswerService
-from bot.store import Store
+from bot.store import SQLiteStore
 from bot.webhook import parse_update
 from botapi import BotApiStandIn
 from test_bot_e2e import TOKEN
@@ -42,7 +42,7 @@ def running(engine):
     """The real Application, initialised once against the stand-in, with the event loop it runs in."""
     with BotApiStandIn(TOKEN) as api:
         settings_ = Settings(token=TOKEN, api_base_url=api.base_url, messages_per_second=1000.0)
-        application = build_application(settings_, AnswerService(engine, Store(":memory:"), settings_))
+        application = build_application(settings_, AnswerService(engine, SQLiteStore(":memory:"), settings_))
         loop = asyncio.new_event_loop()
         loop.run_until_complete(application.initialize())
         yield api, application, loop
