@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import tornado.web
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
+from tornado.httpserver import HTTPServer
 
-from . import handlers, webhook
+from . import handlers, health, webhook
 from .config import ConfigError, Settings
 from .ratelimit import FloodGuard
 from .service import AnswerService
@@ -61,14 +63,29 @@ def configure_logging(settings: Settings) -> None:
 
 
 async def _post_init(application: Application) -> None:
+    """Register the command menus; Telegram answered, so the bot is ready (`health.READINESS`)."""
     for lang, commands in COMMANDS.items():
         menu = [BotCommand(name, description) for name, description in commands]
         await application.bot.set_my_commands(menu, language_code=lang)
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ru"]])
+    health.READINESS.telegram_reached = True
+
+
+def _health_server(settings: Settings):
+    """In polling mode, the health and metrics endpoints on their own small server (webhook mode serves
+    them beside the webhook)."""
+    async def start(application: Application) -> None:
+        HTTPServer(tornado.web.Application(health.ROUTES)).listen(settings.health_port, settings.health_listen)
+        logging.getLogger(__name__).info("health and metrics on %s:%s", settings.health_listen,
+                                         settings.health_port)
+        await _post_init(application)
+
+    return start
 
 
 def build_application(settings: Settings, service: AnswerService) -> Application:
-    builder = (ApplicationBuilder().token(settings.token).post_init(_post_init)
+    post_init = _health_server(settings) if settings.health_port and not settings.webhook_url else _post_init
+    builder = (ApplicationBuilder().token(settings.token).post_init(post_init)
                .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)).concurrent_updates(8))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)

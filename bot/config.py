@@ -40,6 +40,8 @@ class Settings:
     webhook_path: str = "telegram"
     webhook_secret: str = ""
     webhook_max_body_bytes: int = 1_000_000
+    health_port: int = 0  # polling mode: serve /healthz, /readyz, /metrics on this port (0: off)
+    health_listen: str = "127.0.0.1"
     log_level: str = "INFO"
     store_question_authors: bool = False
     feeds: tuple[str, ...] = ()  # RSS/Atom feeds whose new entries are added to the corpus
@@ -67,6 +69,8 @@ ENVIRONMENT = {
     "webhook_path": "BOT_WEBHOOK_PATH",
     "webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
     "webhook_max_body_bytes": "BOT_WEBHOOK_MAX_BODY_BYTES",
+    "health_port": "BOT_HEALTH_PORT",
+    "health_listen": "BOT_HEALTH_LISTEN",
     "log_level": "BOT_LOG_LEVEL",
     "store_question_authors": "BOT_STORE_QUESTION_AUTHORS",
     "feeds": "BOT_FEEDS",

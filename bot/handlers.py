@@ -11,7 +11,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from . import callbacks, render
+from . import callbacks, health, render
 from .ratelimit import FloodGuard
 from .render import Reply
 from .service import AnswerService
@@ -83,6 +83,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     guard: FloodGuard = context.bot_data["guard"]
     allowed, warn, wait = guard.check(update.effective_user.id if update.effective_user else 0)
     if not allowed:
+        health.QUESTIONS.labels("flood_limited").inc()
         if warn:
             await message.reply_text(text(lang, "slow_down", seconds=wait))
         return
@@ -250,6 +251,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     error = context.error
     what = f"update {update_id}" if update_id is not None else "polling for updates"  # no update: getUpdates
     if isinstance(error, TelegramError):
+        health.TELEGRAM_ERRORS.labels(type(error).__name__).inc()
         log.error("%s failed: %s: %s", what, type(error).__name__, error)
     else:
         log.error("%s failed: %r", what, error, exc_info=(type(error), error, error.__traceback__))

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import html
+import time
 
 from retrieval import CorpusError, Engine, Hit, ingest
 
-from . import callbacks, render
+from . import callbacks, health, render
 from .config import Settings
 from .render import Quote, Reply
 from .store import Store, StoreUnavailable
@@ -28,11 +29,15 @@ def clean_input(question: str) -> str:
 
 class AnswerService:
     def __init__(self, engine: Engine, store: Store, settings: Settings):
-        self.engine = engine
         self.store = store
         self.settings = settings
         self._changing = asyncio.Lock()  # one corpus change at a time: reload, /add, feed poll
         self._feed_problems: dict[str, list[str]] = {}  # each feed's last refusals: told to admins once
+        self._serve(engine)
+
+    def _serve(self, engine: Engine) -> None:
+        self.engine = engine
+        health.serving(len(engine.documents), len(engine.passages))
 
     def _page(self, question: str, page: int) -> tuple[list[Hit], bool]:
         size = self.settings.page_size
@@ -48,7 +53,10 @@ class AnswerService:
         if len(question) > self.settings.max_question_chars:
             question = question[: self.settings.max_question_chars]
             notice = text(lang, "too_long", limit=self.settings.max_question_chars) + "\n\n"
+        started = time.perf_counter()
         hits, has_more = self._page(question, 0)
+        health.SEARCH_SECONDS.observe(time.perf_counter() - started)
+        health.QUESTIONS.labels("answered" if hits else "refused").inc()
         try:
             question_id = self.store.add_question(question, lang, len(hits), author)
         except StoreUnavailable:
@@ -88,8 +96,10 @@ class AnswerService:
             try:
                 engine = await asyncio.to_thread(Engine.load, self.settings.corpus, True, self.engine)
             except CorpusError as error:
+                health.CORPUS_CHANGES.labels("failed").inc()
                 return text(lang, "reload_failed", error=html.escape(str(error)))
-            self.engine = engine
+            health.CORPUS_CHANGES.labels("ok").inc()
+            self._serve(engine)
         return text(lang, "reloaded", documents=len(engine.documents), passages=len(engine.passages))
 
     async def add(self, url: str, lang: str) -> str:
@@ -121,9 +131,11 @@ class AnswerService:
             try:
                 report = await asyncio.to_thread(run, self.engine)
             except CorpusError as error:
+                health.CORPUS_CHANGES.labels("failed").inc()
                 return text(lang, "reload_failed", error=html.escape(str(error)))
+            health.CORPUS_CHANGES.labels("failed" if report.refused and not report.added else "ok").inc()
             if report.engine is not None:
-                self.engine = report.engine
+                self._serve(report.engine)
         if quiet and not report.added and not report.refused:
             return ""
         header = text(lang, "add_report", source=html.escape(Quote(source).cut(render.MAX_TITLE).text),

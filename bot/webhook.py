@@ -20,6 +20,7 @@ from tornado.httpserver import HTTPServer
 from telegram import Update
 from telegram.ext import Application
 
+from . import health
 from .config import Settings
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ async def serve(application: Application, settings: Settings, post_init) -> None
     """Register the webhook, serve until SIGTERM or SIGINT, then stop cleanly."""
     path = "/" + settings.webhook_path.strip("/")
     app = tornado.web.Application([(path, UpdateHandler, {"bot_application": application,
-                                                          "secret": settings.webhook_secret})])
+                                                          "secret": settings.webhook_secret}), *health.ROUTES])
     server = HTTPServer(app, max_body_size=settings.webhook_max_body_bytes, xheaders=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
