@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test evaluate bench load clean
+.PHONY: run test evaluate bench load lock deploy-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ bench: $(STAMP)
 
 load: $(STAMP)
 	@$(PY) tests/load.py
+
+# The exact versions the container installs, from a clean install of the project.
+lock:
+	@rm -rf build/lock && $(PYTHON) -m venv build/lock && build/lock/bin/pip install --quiet .
+	@{ printf '# Exact versions the image installs (pip freeze of a clean install of the project; regenerate with\n# make lock). The image installs these first, then the project with --no-deps.\n'; \
+	  build/lock/bin/pip freeze --exclude innoprom-bot; } > deploy/requirements.lock
+
+# Build the image, lint the Dockerfile, smoke-test the container and the compose file (needs Docker).
+deploy-check: $(STAMP)
+	@deploy/check.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,4 +1,5 @@
-"""`python -m bot`: the Telegram bot with TELEGRAM_BOT_TOKEN set, the console chat without it."""
+"""`python -m bot`: the Telegram bot with TELEGRAM_BOT_TOKEN set, the console chat without it (unless
+BOT_REQUIRE_TOKEN is on, as in production, where a missing token is one error line and exit status 2)."""
 
 import sys
 
@@ -13,6 +14,9 @@ from .store import StoreError, open_store
 def main() -> int:
     try:
         settings = load_settings()
+        if settings.require_token and not settings.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set (BOT_REQUIRE_TOKEN is on, as in the container and "
+                              "the systemd unit: set the token, or BOT_REQUIRE_TOKEN=false for the console chat)")
         engine = Engine.load(settings.corpus)
     except (ConfigError, CorpusError, EncoderMissing) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import tornado.web
 from telegram import BotCommand, Update
@@ -12,7 +13,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
                           CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
 from tornado.httpserver import HTTPServer
 
-from . import handlers, health, webhook
+from . import handlers, health, render, webhook
 from .config import ConfigError, Settings
 from .ratelimit import FloodGuard
 from .service import AnswerService
@@ -69,6 +70,15 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(menu, language_code=lang)
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ru"]])
     health.READINESS.telegram_reached = True
+    service = application.bot_data["service"]
+    asyncio.get_running_loop().add_signal_handler(
+        signal.SIGHUP, lambda: application.create_task(_reload_on_signal(service)))
+
+
+async def _reload_on_signal(service: AnswerService) -> None:
+    """SIGHUP (`systemctl reload`) re-reads the corpus, as an admin's /reload does."""
+    result = await service.reload("en")
+    logging.getLogger(__name__).info("SIGHUP: %s", render.to_plain(result))
 
 
 def _health_server(settings: Settings):

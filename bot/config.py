@@ -24,6 +24,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     token: str = ""
+    require_token: bool = False  # production: a missing token is an error, not the console chat
     api_base_url: str = ""
     admins: frozenset[int] = frozenset()
     allowed_chats: frozenset[int] = frozenset()  # empty: every chat
@@ -53,6 +54,7 @@ class Settings:
 # only the environment may hold.
 ENVIRONMENT = {
     "token": "TELEGRAM_BOT_TOKEN",
+    "require_token": "BOT_REQUIRE_TOKEN",
     "api_base_url": "TELEGRAM_API_BASE_URL",
     "admins": "BOT_ADMINS",
     "allowed_chats": "BOT_ALLOWED_CHATS",

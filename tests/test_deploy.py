@@ -1,0 +1,74 @@
+"""The deploy files (issue 11): what can be checked without Docker or systemd. `make deploy-check` builds
+and smoke-tests the image and the compose file where Docker runs."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import yaml
+
+from botapi import BotApiStandIn
+from conftest import ROOT, launch_bot
+from test_bot_e2e import TOKEN
+
+DEPLOY = ROOT / "deploy"
+
+
+def test_hadolint_passes_the_dockerfile():
+    hadolint = ROOT / ".venv" / "bin" / "hadolint"
+    command = [str(hadolint)] if hadolint.exists() else [sys.executable, "-m", "hadolint"]
+    result = subprocess.run([*command, str(DEPLOY / "Dockerfile")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_installs_locked_dependencies_before_the_sources():
+    lines = [line.split()[0] for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert text.index("requirements.lock") < text.index("COPY retrieval") and "HEALTHCHECK" in lines
+    assert "USER 10001:10001" in text and "EXPOSE" in lines and "BOT_WEBHOOK_LISTEN=0.0.0.0" in text
+    locked = [line for line in (DEPLOY / "requirements.lock").read_text().splitlines() if not line.startswith("#")]
+    assert locked and all("==" in line for line in locked)
+    ignored = (ROOT / ".dockerignore").read_text()
+    assert ignored.splitlines()[1] == "*" and "!deploy/requirements.lock" in ignored  # nothing else is sent
+
+
+def test_compose_is_hardened_and_rotates_logs():
+    bot = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]["bot"]
+    assert bot["read_only"] is True and bot["cap_drop"] == ["ALL"]
+    assert "no-new-privileges:true" in bot["security_opt"]
+    assert bot["logging"]["options"] == {"max-size": "10m", "max-file": "3"}
+    assert any(volume.endswith(":/app/corpus") for volume in bot["volumes"])  # /add and feeds can write
+
+
+def test_systemd_reload_rereads_the_corpus_and_the_index_can_be_saved():
+    unit = (DEPLOY / "innoprom-bot.service").read_text()
+    assert "ExecReload=/bin/kill -HUP $MAINPID" in unit
+    assert "ReadWritePaths=/var/lib/innoprom-bot /opt/innoprom-bot/corpus" in unit
+    assert "u innoprom-bot" in (DEPLOY / "innoprom-bot.sysusers").read_text()
+
+
+def test_a_missing_token_in_production_is_one_line_and_exit_2():
+    env = {"PATH": "/usr/bin:/bin", "BOT_REQUIRE_TOKEN": "true", "BOT_CONFIG": ""}
+    result = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+
+
+def test_sighup_reloads_the_corpus_and_the_bot_keeps_serving(tmp_path):
+    with BotApiStandIn(TOKEN) as api:
+        log = open(tmp_path / "bot.log", "w+")
+        process = launch_bot(api, tmp_path, log)
+        try:
+            process.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 30
+            while "SIGHUP: Corpus reloaded: 5 articles" not in (tmp_path / "bot.log").read_text():
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.1)
+            assert process.poll() is None
+        finally:
+            process.terminate()
+            assert process.wait(timeout=20) == 0
+            log.close()
