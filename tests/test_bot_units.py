@@ -8,6 +8,7 @@ import pytest
 
 from bot import callbacks, render
 from bot.config import ConfigError, load_settings
+from bot.store import SQLiteStore
 from bot.console import run as console_run
 from bot.ratelimit import FloodGuard
 from bot.texts import EXAMPLES, language_of
@@ -150,7 +151,6 @@ def test_example_settings_file_is_valid():
 async def test_reload_keeps_the_last_good_corpus(engine, make_corpus):
     from bot.config import Settings
     from bot.service import AnswerService
-    from bot.store import SQLiteStore
     broken = make_corpus({"documents.yaml": "- id: x\n  file: missing.txt\n  language: en\n"})
     service = AnswerService(engine, SQLiteStore(":memory:"), Settings(corpus=broken))
     message = await service.reload("en")
@@ -167,3 +167,28 @@ def test_feeds_are_read_from_the_environment_and_checked():
         load_settings({"BOT_CONFIG": "", "BOT_FEEDS": "file:///etc/passwd"})
     with pytest.raises(ConfigError, match="feed_interval_minutes"):
         load_settings({"BOT_CONFIG": "", "BOT_FEED_INTERVAL_MINUTES": "0"})
+
+
+class _StoreDown(SQLiteStore):
+    """A shared store that cannot be reached."""
+
+    def _run(self, statements, fetch=""):
+        from bot.store import StoreUnavailable
+        raise StoreUnavailable("test")
+
+
+async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to_retry(engine):
+    from unittest.mock import AsyncMock, MagicMock
+
+    from bot import callbacks, handlers
+    from bot.config import Settings
+    from bot.service import AnswerService
+    service = AnswerService(engine, _StoreDown(":memory:"), Settings())
+    reply = service.ask("Какое соглашение подписал МАЗ?", "ru")
+    data = [b.data for row in reply.buttons for b in row]
+    assert "MAZ" in reply.text and data and all(d.startswith("p:") for d in data)  # no paging or votes
+    query = MagicMock(data=callbacks.encode(callbacks.Vote(1, True)), answer=AsyncMock())
+    update = MagicMock(callback_query=query, effective_user=MagicMock(language_code="en"))
+    context = MagicMock(bot_data={"service": service})
+    await handlers.button(update, context)
+    query.answer.assert_awaited_once_with("That did not work; please try again in a moment.")
