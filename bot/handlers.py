@@ -53,27 +53,43 @@ async def send(message: Message, reply: Reply) -> None:
 
 
 async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler (group -1) and stops the updates no handler may answer: an edited message
-    (its question was answered when it was sent), and a message with no chat to reply to (Telegram never
-    sends one; a forged webhook body can)."""
+    """Runs before every handler (group -1), so no handler can forget it. It stops the updates no handler
+    may answer: an edited message (its question was answered when it was sent), a message with no chat to
+    reply to (Telegram never sends one; a forged webhook body can), and, when an allow-list is set, every
+    update from outside it (`_admitted`)."""
     if not isinstance(update, Update) or update.edited_message or update.edited_channel_post \
             or update.edited_business_message:
         raise ApplicationHandlerStop
     if update.effective_message is not None and update.effective_chat is None:
         raise ApplicationHandlerStop
+    if not await _admitted(update, context):
+        raise ApplicationHandlerStop
 
 
-def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether this chat may use the bot; a chat outside the allow-list is told so once."""
+async def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the allow-list (`allowed_chats`) admits this update; a refused one is told so, once per chat.
+
+    An update is judged by its chat; one without a chat (an inline query, a button under an inline message)
+    by its user, whose private chat with the bot has the user's id: an inline query is served only to users
+    whose private chat is allowed, and others get no results.
+    """
     allowed = _service(context).settings.allowed_chats
-    chat = update.effective_chat
-    if not allowed or chat is None or chat.id in allowed:
+    if not allowed:
         return True
-    refused: set = context.bot_data.setdefault("refused_chats", set())
-    if chat.id not in refused and update.effective_message:
-        refused.add(chat.id)
-        context.application.create_task(
-            update.effective_message.reply_text(text(_lang(update), "not_allowed")), update=update)
+    chat, user = update.effective_chat, update.effective_user
+    where = chat.id if chat is not None else user.id if user is not None else None
+    if where in allowed:
+        return True
+    lang = _lang(update)
+    if update.inline_query:
+        await update.inline_query.answer([], cache_time=0, is_personal=True)
+    elif update.callback_query:
+        await update.callback_query.answer(text(lang, "not_allowed"))
+    elif update.effective_message and where is not None:
+        refused: set = context.bot_data.setdefault("refused_chats", set())
+        if where not in refused:
+            refused.add(where)
+            await update.effective_message.reply_text(text(lang, "not_allowed"))
     return False
 
 
@@ -92,19 +108,14 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if _admitted(update, context):
-        await send(update.effective_message, render.start(_lang(update)))
+    await send(update.effective_message, render.start(_lang(update)))
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if _admitted(update, context):
-        await send(update.effective_message, Reply(render.sources(_service(context).engine.documents,
-                                                                  _lang(update))))
+    await send(update.effective_message, Reply(render.sources(_service(context).engine.documents, _lang(update))))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if not _admitted(update, context):
-        return
     question = " ".join(context.args or [])
     if not question.strip():
         await update.effective_message.reply_text(text(_lang(update), "ask_usage"))
@@ -113,8 +124,7 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if _admitted(update, context):
-        await answer_question(update, context, update.effective_message.text or "")
+    await answer_question(update, context, update.effective_message.text or "")
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,7 +135,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     replied = message.reply_to_message and message.reply_to_message.from_user \
         and message.reply_to_message.from_user.id == bot.id
     mentioned = mention is not None and mention in content.lower()
-    if not (replied or mentioned) or not _admitted(update, context):
+    if not (replied or mentioned):
         return
     if mention:
         content = re.sub(re.escape(mention), " ", content, flags=re.IGNORECASE)
@@ -133,8 +143,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if _admitted(update, context):
-        await update.effective_message.reply_text(text(_lang(update), "not_text"))
+    await update.effective_message.reply_text(text(_lang(update), "not_text"))
 
 
 def admin_only(handler):

@@ -62,7 +62,6 @@ TEXTS = {
         "add_report": "<b>Добавление статей</b> ({source}): добавлено {added}, отказано {refused}.",
         "error": "Что-то пошло не так. Попробуйте ещё раз чуть позже.",
         "not_allowed": "Этот бот работает только в разрешённых чатах.",
-        "inline_more": "Цитата из новостей",
         "stats": ("<b>Статистика</b>\nВопросов: {questions}, без ответа: {unanswered}\n"
                   "Отзывы: 👍 {up} · 👎 {down}\n\n<b>Частые вопросы</b>\n{top}\n\n<b>Без ответа</b>\n{missed}"),
         "none": "—",
@@ -99,7 +98,6 @@ TEXTS = {
         "add_report": "<b>Adding articles</b> ({source}): {added} added, {refused} refused.",
         "error": "Something went wrong. Please try again a little later.",
         "not_allowed": "This bot only works in approved chats.",
-        "inline_more": "Quote from the news",
         "stats": ("<b>Statistics</b>\nQuestions: {questions}, unanswered: {unanswered}\n"
                   "Feedback: 👍 {up} · 👎 {down}\n\n<b>Top questions</b>\n{top}\n\n<b>Unanswered</b>\n{missed}"),
         "none": "—",

@@ -28,6 +28,32 @@ def test_other_chats_get_one_polite_refusal(tmp_path):
             process.wait(timeout=15)
 
 
+def test_the_allow_list_applies_to_every_kind_of_update(tmp_path):
+    """Buttons, inline queries and edited messages from outside the allow-list are refused as messages are:
+    a button gets the refusal as its answer, an inline query no results (its user's private chat decides)."""
+    with BotApiStandIn(TOKEN) as api:
+        process = launch_bot(api, tmp_path, BOT_ALLOWED_CHATS=str(RU_USER["id"]))
+        try:
+            reply = ask(api, message("Belarus Russia cooperation industry"), chat_id=RU_USER["id"])
+            more = [d for d in buttons(reply) if d.startswith("m:")][0]
+            outsider_chat = {"message_id": 9, "chat": {"id": EN_USER["id"], "type": "private"}, "text": "x"}
+            pressed = ask(api, callback(more, outsider_chat, user=EN_USER), method="answerCallbackQuery")
+            assert "approved chats" in pressed["text"]
+            inline = {"inline_query": {"id": "iq-out", "from": EN_USER, "query": "MAZ agreement", "offset": ""}}
+            assert ask(api, inline, method="answerInlineQuery")["results"] == []
+            inline = {"inline_query": {"id": "iq-in", "from": RU_USER, "query": "MAZ agreement", "offset": ""}}
+            assert ask(api, inline, method="answerInlineQuery")["results"]
+            edited = message("Какое соглашение подписал МАЗ?")
+            sent_before = len(api.calls_of("sendMessage"))
+            api.push({"edited_message": edited["message"]})
+            assert "MAZ" in ask(api, message("What agreement did MAZ sign?"), chat_id=RU_USER["id"])["text"]
+            assert len(api.calls_of("sendMessage")) == sent_before + 1  # the edit got nothing
+            assert not api.calls_of("editMessageText")  # the outsider's button changed nothing
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
 def test_every_acknowledged_vote_survives_sigkill(tmp_path):
     with BotApiStandIn(TOKEN) as api:
         process = launch_bot(api, tmp_path, BOT_RATE_LIMIT_MESSAGES="1000")
