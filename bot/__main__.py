@@ -14,9 +14,6 @@ from .store import StoreError, open_store
 def main() -> int:
     try:
         settings = load_settings()
-        if settings.require_token and not settings.token:
-            raise ConfigError("TELEGRAM_BOT_TOKEN is not set (BOT_REQUIRE_TOKEN is on, as in the container and "
-                              "the systemd unit: set the token, or BOT_REQUIRE_TOKEN=false for the console chat)")
         engine = Engine.load(settings.corpus)
     except (ConfigError, CorpusError, EncoderMissing) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -31,9 +28,6 @@ def main() -> int:
         return 2
     try:
         app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     finally:
         store.close()
     return 0

@@ -14,7 +14,7 @@ from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, Callb
 from tornado.httpserver import HTTPServer
 
 from . import handlers, health, render, webhook
-from .config import ConfigError, Settings
+from .config import Settings
 from .ratelimit import FloodGuard
 from .service import AnswerService
 from .texts import COMMANDS
@@ -96,6 +96,7 @@ def _health_server(settings: Settings):
 def build_application(settings: Settings, service: AnswerService) -> Application:
     post_init = _health_server(settings) if settings.health_port and not settings.webhook_url else _post_init
     builder = (ApplicationBuilder().token(settings.token).post_init(post_init)
+               .read_timeout(settings.telegram_timeout).write_timeout(settings.telegram_timeout)
                .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)).concurrent_updates(8))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
@@ -128,8 +129,6 @@ def build_application(settings: Settings, service: AnswerService) -> Application
 def run(application: Application, settings: Settings) -> None:
     """Long polling by default; our webhook server (secret token, bounded body) when a URL is configured."""
     if settings.webhook_url:
-        if not settings.webhook_secret:
-            raise ConfigError("webhook mode needs TELEGRAM_WEBHOOK_SECRET")
         asyncio.run(webhook.serve(application, settings, _post_init))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,17 +1,17 @@
 """Bot settings: a YAML file for what operators tune, environment variables for secrets and overrides.
 
-The token comes only from TELEGRAM_BOT_TOKEN, never from a file that could be committed. Every setting
-is listed in README.md ("Configuration"); each has an environment variable that overrides the file.
+The token comes only from TELEGRAM_BOT_TOKEN, never from a file that could be committed. Each setting is
+declared once, in `Settings`; each has an environment variable that overrides the file; all checks of
+their values are in `load_settings`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from retrieval import DEFAULT_CORPUS, CorpusError
-from retrieval.yamlfile import load_yaml
+from retrieval import DEFAULT_CORPUS, CorpusError, load_yaml
 
 CONFIG_ENV = "BOT_CONFIG"
 DEFAULT_CONFIG = Path("bot.yaml")
@@ -21,65 +21,46 @@ class ConfigError(Exception):
     pass
 
 
+def _setting(default, env: str = "", secret: bool = False):
+    """A setting's one declaration: its default, and its environment variable when that is not
+    BOT_<NAME>; a secret comes only from the environment. README.md's table, deploy/bot.example.yaml and
+    deploy/bot.env.example are checked against these by tests/test_config_docs.py."""
+    return field(default=default, metadata={"env": env, "secret": secret})
+
+
 @dataclass(frozen=True)
 class Settings:
-    token: str = ""
-    require_token: bool = False  # production: a missing token is an error, not the console chat
-    api_base_url: str = ""
-    admins: frozenset[int] = frozenset()
-    allowed_chats: frozenset[int] = frozenset()  # empty: every chat
-    corpus: Path = DEFAULT_CORPUS
-    store: str = "sqlite:///var/bot.sqlite3"  # or postgresql://… to share state between replicas
-    rate_limit_messages: int = 8
-    rate_limit_seconds: float = 30.0
-    messages_per_second: float = 30.0  # all outgoing messages (Telegram's broadcast limit), via AIORateLimiter
-    max_question_chars: int = 1000
-    page_size: int = 3
-    webhook_url: str = ""  # empty: long polling
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
-    webhook_path: str = "telegram"
-    webhook_secret: str = ""
-    webhook_max_body_bytes: int = 1_000_000
-    health_port: int = 0  # polling mode: serve /healthz, /readyz, /metrics on this port (0: off)
-    health_listen: str = "127.0.0.1"
-    log_level: str = "INFO"
-    store_question_authors: bool = False
-    feeds: tuple[str, ...] = ()  # RSS/Atom feeds whose new entries are added to the corpus
-    feed_interval_minutes: float = 60.0
-    fetch_timeout: float = 15.0  # seconds to wait for a page or feed
+    token: str = _setting("", env="TELEGRAM_BOT_TOKEN", secret=True)
+    require_token: bool = _setting(False)  # production: a missing token is an error, not the console chat
+    api_base_url: str = _setting("", env="TELEGRAM_API_BASE_URL", secret=True)
+    admins: frozenset[int] = _setting(frozenset())
+    allowed_chats: frozenset[int] = _setting(frozenset())  # empty: every chat
+    corpus: Path = _setting(DEFAULT_CORPUS)
+    store: str = _setting("sqlite:///var/bot.sqlite3")  # or postgresql://… to share state between replicas
+    rate_limit_messages: int = _setting(8)
+    rate_limit_seconds: float = _setting(30.0)
+    telegram_timeout: float = _setting(5.0)  # seconds to wait for a Bot API answer (python-telegram-bot's default)
+    messages_per_second: float = _setting(30.0)  # all outgoing messages (Telegram's limit), via AIORateLimiter
+    max_question_chars: int = _setting(1000)
+    page_size: int = _setting(3)
+    webhook_url: str = _setting("")  # empty: long polling
+    webhook_listen: str = _setting("127.0.0.1")
+    webhook_port: int = _setting(8443)
+    webhook_path: str = _setting("telegram")
+    webhook_secret: str = _setting("", env="TELEGRAM_WEBHOOK_SECRET", secret=True)
+    webhook_max_body_bytes: int = _setting(1_000_000)
+    health_port: int = _setting(0)  # polling mode: serve /healthz, /readyz, /metrics on this port (0: off)
+    health_listen: str = _setting("127.0.0.1")
+    log_level: str = _setting("INFO")
+    store_question_authors: bool = _setting(False)
+    feeds: tuple[str, ...] = _setting(())  # RSS/Atom feeds whose new entries are added to the corpus
+    feed_interval_minutes: float = _setting(60.0)
+    fetch_timeout: float = _setting(15.0)  # seconds to wait for a page or feed
 
 
-# Every setting's environment variable. The YAML key is the setting's own name, except for secrets, which
-# only the environment may hold.
-ENVIRONMENT = {
-    "token": "TELEGRAM_BOT_TOKEN",
-    "require_token": "BOT_REQUIRE_TOKEN",
-    "api_base_url": "TELEGRAM_API_BASE_URL",
-    "admins": "BOT_ADMINS",
-    "allowed_chats": "BOT_ALLOWED_CHATS",
-    "corpus": "BOT_CORPUS",
-    "store": "BOT_STORE",
-    "rate_limit_messages": "BOT_RATE_LIMIT_MESSAGES",
-    "rate_limit_seconds": "BOT_RATE_LIMIT_SECONDS",
-    "messages_per_second": "BOT_MESSAGES_PER_SECOND",
-    "max_question_chars": "BOT_MAX_QUESTION_CHARS",
-    "page_size": "BOT_PAGE_SIZE",
-    "webhook_url": "BOT_WEBHOOK_URL",
-    "webhook_listen": "BOT_WEBHOOK_LISTEN",
-    "webhook_port": "BOT_WEBHOOK_PORT",
-    "webhook_path": "BOT_WEBHOOK_PATH",
-    "webhook_secret": "TELEGRAM_WEBHOOK_SECRET",
-    "webhook_max_body_bytes": "BOT_WEBHOOK_MAX_BODY_BYTES",
-    "health_port": "BOT_HEALTH_PORT",
-    "health_listen": "BOT_HEALTH_LISTEN",
-    "log_level": "BOT_LOG_LEVEL",
-    "store_question_authors": "BOT_STORE_QUESTION_AUTHORS",
-    "feeds": "BOT_FEEDS",
-    "feed_interval_minutes": "BOT_FEED_INTERVAL_MINUTES",
-    "fetch_timeout": "BOT_FETCH_TIMEOUT",
-}
-ENVIRONMENT_ONLY = frozenset({"token", "api_base_url", "webhook_secret"})
+# Every setting's environment variable, and the secrets, which only the environment may hold.
+ENVIRONMENT = {f.name: f.metadata["env"] or f"BOT_{f.name.upper()}" for f in fields(Settings)}
+ENVIRONMENT_ONLY = frozenset(f.name for f in fields(Settings) if f.metadata["secret"])
 
 
 def _convert(name: str, value, kind: type):
@@ -124,6 +105,11 @@ def load_settings(environ: dict | None = None) -> Settings:
     settings = Settings(**values)
     if settings.page_size < 1 or settings.rate_limit_messages < 1 or settings.max_question_chars < 1:
         raise ConfigError("page_size, rate_limit_messages and max_question_chars must be at least 1")
+    if settings.require_token and not settings.token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (BOT_REQUIRE_TOKEN is on, as in the container and the "
+                          "systemd unit: set the token, or BOT_REQUIRE_TOKEN=false for the console chat)")
+    if settings.webhook_url and not settings.webhook_secret:
+        raise ConfigError("webhook mode needs TELEGRAM_WEBHOOK_SECRET")
     if settings.feed_interval_minutes <= 0 or settings.fetch_timeout <= 0:
         raise ConfigError("feed_interval_minutes and fetch_timeout must be more than 0")
     bad = [feed for feed in settings.feeds if not feed.startswith(("http://", "https://"))]

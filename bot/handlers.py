@@ -112,7 +112,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await send(update.effective_message, Reply(render.sources(_service(context).engine.documents, _lang(update))))
+    await send(update.effective_message, Reply(_service(context).sources(_lang(update))))
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from retrieval import Hit, mark_spans
+from retrieval import Hit, Paragraph, Source, mark_spans
 
 from . import callbacks
 from .texts import EXAMPLES, text
@@ -95,29 +95,29 @@ def _linked(title: Quote, url: str) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{shown}</a>' if _linkable(url) else shown
 
 
-def _citation(source: Hit, title: Quote, publisher: Quote, lang: str) -> str:
+def _citation(source: Source, paragraph: int, title: Quote, publisher: Quote, lang: str) -> str:
     parts = [_linked(title, source.url), publisher.html(), html.escape(source.date),
-             text(lang, "paragraph", n=source.paragraph)]
+             text(lang, "paragraph", n=paragraph)]
     return " · ".join(part for part in parts if part)
 
 
-def _source_quotes(source: Hit) -> list[Quote]:
+def _source_quotes(source: Source) -> list[Quote]:
     return [Quote(source.title).cut(MAX_TITLE), Quote(source.publisher).cut(MAX_TITLE)]
 
 
 def citation(hit: Hit, lang: str) -> str:
     """Title (linked when the manifest has an http(s) url), publisher, date, paragraph — escaped HTML."""
-    return _citation(hit, *_source_quotes(hit), lang)
+    return _citation(hit.source, hit.paragraph, *_source_quotes(hit.source), lang)
 
 
 def render_hits(hits: list[Hit], lang: str, first_number: int = 1, notice: str = "") -> str:
     """The answer text for `hits`, numbered from `first_number`, within Telegram's length limit; `notice`
     (HTML, short) goes first."""
-    quotes = [q for hit in hits for q in [Quote(hit.excerpt, hit.spans), *_source_quotes(hit)]]
+    quotes = [q for hit in hits for q in [Quote(hit.excerpt, hit.spans), *_source_quotes(hit.source)]]
 
     def build(cut: list[Quote]) -> str:
         blocks = [f"{first_number + i}. <blockquote>{excerpt.html()}</blockquote>\n"
-                  f"— <i>{_citation(hit, title, publisher, lang)}</i>"
+                  f"— <i>{_citation(hit.source, hit.paragraph, title, publisher, lang)}</i>"
                   for i, (hit, (excerpt, title, publisher)) in enumerate(zip(hits, _triples(cut)))]
         return notice + "\n\n".join(blocks)
 
@@ -167,23 +167,24 @@ def start(lang: str) -> Reply:
     return Reply(text(lang, "start"), example_buttons(lang))
 
 
-def paragraph(source: Hit, paragraph_text: str, lang: str) -> str:
-    """A full paragraph with its citation (`source` supplies the article's metadata)."""
+def paragraph(shown: Paragraph, lang: str) -> str:
+    """A full paragraph with its citation."""
     def build(cut: list[Quote]) -> str:
         body, title, publisher = cut
-        return f"<blockquote>{body.html()}</blockquote>\n— <i>{_citation(source, title, publisher, lang)}</i>"
+        citation_html = _citation(shown.source, shown.number, title, publisher, lang)
+        return f"<blockquote>{body.html()}</blockquote>\n— <i>{citation_html}</i>"
 
-    return fit(build, [Quote(paragraph_text), *_source_quotes(source)])
+    return fit(build, [Quote(shown.text), *_source_quotes(shown.source)])
 
 
-def sources(documents, lang: str) -> str:
+def sources(articles: tuple[Source, ...], lang: str) -> str:
     """The list of articles: whole lines while they fit, then how many more there are."""
     lines = []
-    for doc in documents:
-        meta = " · ".join(html.escape(v) for v in (Quote(doc.publisher).cut(MAX_TITLE).text, doc.date,
-                                                    doc.language) if v)
-        lines.append(f"• {_linked(Quote(doc.display_title).cut(MAX_TITLE), doc.url)}" + (f" — {meta}" if meta else ""))
-    return whole_lines(text(lang, "sources_title", count=len(documents)), lines, lang)
+    for source in articles:
+        meta = " · ".join(html.escape(v) for v in (Quote(source.publisher).cut(MAX_TITLE).text, source.date,
+                                                    source.language) if v)
+        lines.append(f"• {_linked(Quote(source.title).cut(MAX_TITLE), source.url)}" + (f" — {meta}" if meta else ""))
+    return whole_lines(text(lang, "sources_title", count=len(articles)), lines, lang)
 
 
 def whole_lines(header: str, lines: list[str], lang: str) -> str:

@@ -37,7 +37,8 @@ class AnswerService:
 
     def _serve(self, engine: Engine) -> None:
         self.engine = engine
-        health.serving(len(engine.documents), len(engine.passages))
+        self._doc_ids = {callbacks.doc_key(source.doc_id): source.doc_id for source in engine.sources()}
+        health.serving(*engine.size)
 
     def _page(self, question: str, page: int) -> tuple[list[Hit], bool]:
         size = self.settings.page_size
@@ -76,15 +77,12 @@ class AnswerService:
 
     def paragraph(self, doc_key: str, number: int, lang: str) -> str | None:
         """The full paragraph a button points to, with its citation, or None if the corpus no longer has it."""
-        for doc in self.engine.documents:
-            if callbacks.doc_key(doc.id) == doc_key:
-                body = self.engine.paragraph(doc.id, number)
-                if body is None:
-                    return None
-                cited = Hit(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language,
-                            number, body, body, (), 0.0)
-                return render.paragraph(cited, body, lang)
-        return None
+        doc_id = self._doc_ids.get(doc_key)
+        shown = self.engine.paragraph(doc_id, number) if doc_id else None
+        return render.paragraph(shown, lang) if shown else None
+
+    def sources(self, lang: str) -> str:
+        return render.sources(self.engine.sources(), lang)
 
     def inline_hits(self, question: str) -> list[Hit]:
         question = clean_input(question)[: self.settings.max_question_chars]
@@ -100,7 +98,7 @@ class AnswerService:
                 return text(lang, "reload_failed", error=html.escape(str(error)))
             health.CORPUS_CHANGES.labels("ok").inc()
             self._serve(engine)
-        return text(lang, "reloaded", documents=len(engine.documents), passages=len(engine.passages))
+        return text(lang, "reloaded", documents=engine.size.articles, passages=engine.size.passages)
 
     async def add(self, url: str, lang: str) -> str:
         """Add the article at `url` to the corpus and serve it at once; the report for the admin."""

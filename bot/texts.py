@@ -6,9 +6,6 @@ corpus and most users are Belarusian and Russian). Excerpts are never translated
 
 from __future__ import annotations
 
-LANGUAGES = ("ru", "en")
-
-
 def language_of(language_code: str | None) -> str:
     """'en' for English-language Telegram clients, 'ru' otherwise."""
     return "en" if (language_code or "").lower().startswith("en") else "ru"

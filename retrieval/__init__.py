@@ -1,12 +1,20 @@
-"""Retrieval core: bilingual morphological BM25 search over the news corpus. Knows nothing of Telegram.
+"""Retrieval core: bilingual search over the news corpus. Knows nothing of Telegram.
 
-The bot needs only `Engine` (load a corpus folder, `search` it) and `Hit`; `CorpusError` reports a broken
-corpus with file and line, `EncoderMissing` an encoder package that is not installed.
+The one door for the bot: `Engine` (`load` a corpus folder, `search` it for `Hit`s, a `paragraph`, the
+`sources`, its `size`), the named types it returns (`Hit`, `Source`, `Paragraph`), `mark_spans` for showing a
+hit's matched words, `ingest` for adding articles, and the errors: `CorpusError` (a broken corpus, with file
+and line) and `EncoderMissing` (the encoder package is not installed). Two utilities are shared as well:
+`load_yaml` (YAML whose every error names its line, for the bot's settings file) and `textio` (UTF-8
+standard streams, for the console chat). Nothing else of retrieval is the bot's business (a test holds it
+to that).
 """
 
+from . import ingest, textio
 from .encoder import EncoderMissing
-from .engine import DEFAULT_CORPUS, Engine, Hit
+from .engine import DEFAULT_CORPUS, Engine, Hit, Paragraph, Source
 from .errors import CorpusError
 from .highlight import mark_spans
+from .yamlfile import load_yaml
 
-__all__ = ["DEFAULT_CORPUS", "CorpusError", "EncoderMissing", "Engine", "Hit", "mark_spans"]
+__all__ = ["DEFAULT_CORPUS", "CorpusError", "EncoderMissing", "Engine", "Hit", "Paragraph", "Source", "ingest",
+           "load_yaml", "mark_spans", "textio"]

@@ -51,9 +51,9 @@ class Token:
 
 
 @dataclass(frozen=True, slots=True)
-class _Unit:
-    """One analysed word: its base term (lemma, stem or number), whether it is a stop word, and the
-    transliteration keys it carries when it looks like a name."""
+class Word:
+    """One analysed word: its base term (lemma, stem or number), whether it is a stop word, the
+    transliteration keys it carries when it looks like a name, and its script (as `tokens` tells it)."""
 
     base: str
     stop: bool
@@ -66,18 +66,14 @@ def _morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
 
 
-@lru_cache(maxsize=1)
-def _english_stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-@lru_cache(maxsize=1)
-def _russian_stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("russian")
+@lru_cache(maxsize=2)
+def stemmer(language: str) -> Stemmer.Stemmer:
+    """The Snowball stemmer of 'en' or 'ru' (one per process; the evaluation's baselines use them too)."""
+    return Stemmer.Stemmer({"en": "english", "ru": "russian"}[language])
 
 
 @lru_cache(maxsize=1_000_000)
-def _russian(word: str) -> _Unit:
+def _analyse_russian(word: str) -> Word:
     """A Cyrillic word analysed; cached because parsing is the slow part of indexing.
 
     The base term is the Snowball stem of pymorphy3's normal form. The normal form resolves inflection,
@@ -93,19 +89,20 @@ def _russian(word: str) -> _Unit:
     keys: tuple[str, ...] = ()
     if _NAME_TAGS & parse.tag.grammemes or not morph.word_is_known(word):
         keys = tuple(dict.fromkeys(k for k in (name_key(lemma), name_key(word)) if k))
-    return _Unit(_russian_stemmer().stemWord(lemma), stop, keys, "cyrillic")
+    return Word(stemmer("ru").stemWord(lemma), stop, keys, "cyrillic")
 
 
 @lru_cache(maxsize=1_000_000)
-def _unit(norm: str, kind: str, capitalised: bool) -> _Unit:
-    if kind == "cyrillic":
-        return _russian(norm)
-    if kind == "latin":
+def analyse_word(norm: str, script: str, capitalised: bool) -> Word:
+    """One normalised word of the given script analysed (cached: a corpus repeats its words)."""
+    if script == "cyrillic":
+        return _analyse_russian(norm)
+    if script == "latin":
         word = norm[:-2] if norm.endswith("'s") else norm.rstrip("'")
         stop = word in stopwords.ALL or norm in stopwords.ALL or not word
         key = name_key(word) if capitalised else None
-        return _Unit(_english_stemmer().stemWord(word), stop, (key,) if key else (), kind)
-    return _Unit(norm, kind != "number" and len(norm) < 2, (), kind)
+        return Word(stemmer("en").stemWord(word), stop, (key,) if key else (), script)
+    return Word(norm, script != "number" and len(norm) < 2, (), script)
 
 
 @dataclass(frozen=True)
@@ -139,7 +136,7 @@ def compile_glossary(glossary: Glossary) -> CompiledGlossary:
     for entry in glossary.entries:
         for names in entry.names.values():
             for name in names:
-                bases = tuple(u.base for u in _units(name) if not u.stop)
+                bases = tuple(u.base for u in _analysed_words(name) if not u.stop)
                 if not bases:
                     raise CorpusError(glossary.path, f"name {name!r} has no searchable word", entry.line)
                 key = bases[0] if len(bases) == 1 else bases
@@ -158,8 +155,8 @@ def fingerprint() -> str:
     return hashlib.sha256(f"{ANALYSER_VERSION}:{sorted(stopwords.ALL)!r}".encode()).hexdigest()
 
 
-def _units(text: str) -> list[_Unit]:
-    return [_unit(t.norm, t.kind, t.capitalised) for t in tokenize(text)]
+def _analysed_words(text: str) -> list[Word]:
+    return [analyse_word(t.norm, t.script, t.capitalised) for t in tokenize(text)]
 
 
 class Analyzer:
@@ -172,43 +169,51 @@ class Analyzer:
         self._concepts = frozenset(self._single.values())
         self.max_phrase = max((len(p) for p in self._phrases), default=0)
 
-    def _word_terms(self, unit: _Unit, query: bool) -> list[str]:
-        if unit.stop:
+    def _terms_of(self, word: Word, question: bool) -> list[str]:
+        """A word's terms: its glossary concept, or its base and name keys (a question's keys ask for the
+        other script, see the module's docstring); none for a stop word."""
+        if word.stop:
             return []
-        concept = self._single.get(unit.base)
+        concept = self._single.get(word.base)
         if concept:
             return [concept]
-        prefix = NAME_KEY_PREFIX[_OTHER_SCRIPT[unit.script] if query else unit.script] if unit.keys else ""
-        return [unit.base] + [prefix + key for key in unit.keys]
+        prefix = NAME_KEY_PREFIX[_OTHER_SCRIPT[word.script] if question else word.script] if word.keys else ""
+        return [word.base] + [prefix + key for key in word.keys]
 
-    def _words(self, text: str, query: bool) -> list[tuple[RawToken, _Unit, list[str], frozenset[str]]]:
-        """(token, unit, terms, extra marks) of each word. A hyphenated word gives one entry per part, so
+    def _words(self, text: str, question: bool) -> list[tuple[RawToken, Word, list[str], frozenset[str]]]:
+        """(token, word, terms, extra marks) of each word. A hyphenated word gives one entry per part, so
         each part counts as a word of its own (the no-answer rule must not take "weather-in-Minsk" as known
         because "Minsk" is); a short compound also keeps its whole as a term on its first part, so
         "Belarus-Russia" still meets itself, and as a mark on every part, so all of it is highlighted."""
         words = []
         for raw in tokenize(text):
-            whole = _unit(raw.norm, raw.kind, raw.capitalised)
-            terms = self._word_terms(whole, query)
+            whole = analyse_word(raw.norm, raw.script, raw.capitalised)
+            terms = self._terms_of(whole, question)
             parts = hyphen_parts(text, raw) if "-" in raw.norm else []
             if len(parts) < 2 or (terms and terms[0] in self._concepts):  # a plain word, or a glossary name
                 words.append((raw, whole, terms, frozenset()))
                 continue
             compound = terms if len(parts) <= MAX_COMPOUND_PARTS else []
             for i, part in enumerate(parts):
-                unit = _unit(part.norm, part.kind, part.capitalised)
-                words.append((part, unit, self._word_terms(unit, query) + (compound if i == 0 else []),
+                word = analyse_word(part.norm, part.script, part.capitalised)
+                words.append((part, word, self._terms_of(word, question) + (compound if i == 0 else []),
                               frozenset(compound)))
         return words
 
-    def analyze(self, text: str, query: bool = False) -> list[Token]:
-        """Every token of `text` with its terms; stop words come back with no terms. `query` asks for
-        name keys in the other script (see the module's docstring)."""
-        words = self._words(text, query)
+    def analyze(self, text: str) -> list[Token]:
+        """Every token of a passage with its terms; stop words come back with no terms."""
+        return self._tokens(text, question=False)
+
+    def analyze_question(self, text: str) -> list[Token]:
+        """Every token of a question with its terms: as `analyze`, but name keys ask for the other script."""
+        return self._tokens(text, question=True)
+
+    def _tokens(self, text: str, question: bool) -> list[Token]:
+        words = self._words(text, question)
         extra_terms: dict[int, list[str]] = {}
         extra_marks: dict[int, set[str]] = {}
         if self._phrases:
-            content = [i for i, (_, unit, _, _) in enumerate(words) if not unit.stop]
+            content = [i for i, (_, word, _, _) in enumerate(words) if not word.stop]
             bases = [words[i][1].base for i in content]
             for pos in range(len(content)):
                 for size in range(min(self.max_phrase, len(content) - pos), 1, -1):
@@ -225,6 +230,9 @@ class Analyzer:
                                 frozenset(all_terms) | marks | extra_marks.get(i, set())))
         return tokens
 
-    def terms(self, text: str, query: bool = False) -> list[str]:
-        """The flat list of terms of `text`, repeats kept (they are term frequencies)."""
-        return [term for token in self.analyze(text, query) for term in token.terms]
+    def terms(self, text: str) -> list[str]:
+        """The flat list of a passage's terms, repeats kept (they are term frequencies)."""
+        return [term for token in self.analyze(text) for term in token.terms]
+
+    def question_terms(self, text: str) -> list[str]:
+        return [term for token in self.analyze_question(text) for term in token.terms]

@@ -14,6 +14,7 @@ without analysing anything again.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -141,13 +142,6 @@ class BM25Index:
         candidates, inverse = np.unique(ids, return_inverse=True)
         return candidates, np.bincount(inverse, weights=weights, minlength=len(candidates))
 
-    def scores(self, query: list[str]) -> np.ndarray:
-        """Scores of all passages (zeros where no term matches), the shape `get_scores` returns."""
-        result = np.zeros(self.corpus_size)
-        candidates, scores = self.candidate_scores(query)
-        result[candidates] = scores
-        return result
-
 
 def top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
     """The k best (id, score) pairs by a partial sort, best first, ties to the lower id."""
@@ -159,6 +153,12 @@ def top_k(candidates: np.ndarray, scores: np.ndarray, k: int) -> list[tuple[int,
         candidates, scores = candidates[keep], scores[keep]
     order = np.lexsort((candidates, -scores))[:k]
     return [(int(candidates[i]), float(scores[i])) for i in order]
+
+
+def coverage_idf(doc_freq: int, corpus_size: int) -> float:
+    """Always-positive idf (Lucene's form), for weighing question words in the answer rule and excerpts
+    (not for ranking); a word the corpus lacks weighs most."""
+    return math.log(1 + (corpus_size - doc_freq + 0.5) / (doc_freq + 0.5))
 
 
 def _okapi_idf(doc_freqs: np.ndarray, corpus_size: int, epsilon: float) -> np.ndarray:

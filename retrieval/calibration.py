@@ -88,13 +88,13 @@ def outcome(cases: list[Case], rule: Rule) -> Outcome:
     off_topic = [c for c in cases if c.paragraph is None]
     answered = hits = refused = 0
     for case in cases:
-        ids, fused = decide(case.scored, rule)
+        answers = decide(case.scored, rule)
         if case.paragraph is None:
-            refused += not len(ids)
+            refused += not len(answers.ids)
             continue
-        if len(ids):
+        if len(answers.ids):
             answered += 1
-            first = ids[np.lexsort((ids, -fused))[0]]
+            first = answers.ranked()[0]
             hits += int(case.paragraphs[np.searchsorted(case.scored.ids, first)] == case.paragraph)
     return Outcome(answered / max(len(answerable), 1), hits / max(len(answerable), 1),
                    refused / max(len(off_topic), 1))

@@ -19,7 +19,7 @@ DEFAULT_XQUAD = PROJECT_ROOT.parent / "shared" / "xquad"
 
 
 def citation(hit: Hit) -> str:
-    parts = [hit.title, hit.publisher, hit.date, f"paragraph {hit.paragraph}"]
+    parts = [hit.source.title, hit.source.publisher, hit.source.date, f"paragraph {hit.paragraph}"]
     return " · ".join(part for part in parts if part)
 
 

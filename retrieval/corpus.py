@@ -22,13 +22,13 @@ from pathlib import Path
 from .cleaning import CleanArticle, clean_article
 from .errors import CorpusError
 from .glossary import Glossary, load_glossary
+from .languages import LANGUAGES
 from .yamlfile import LineDict, decode, load_list, read_bytes
 
 MANIFEST = "documents.yaml"
 GLOSSARY = "glossary.yaml"
 FIELDS = ("id", "file", "title", "publisher", "date", "language", "url")
 REQUIRED = ("id", "file", "language")
-LANGUAGES = ("en", "ru")
 _ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

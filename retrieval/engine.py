@@ -28,7 +28,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -96,8 +98,8 @@ class Scored:
 
 
 @dataclass(frozen=True)
-class Hit:
-    """One answer: a verbatim excerpt with the matched words' spans, and where it comes from."""
+class Source:
+    """An article as a citation shows it (the title is the article's, or its opening words when it has none)."""
 
     doc_id: str
     title: str
@@ -105,15 +107,41 @@ class Hit:
     date: str
     url: str
     language: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A whole paragraph of an article, for "show the full paragraph"."""
+
+    source: Source
+    number: int  # 1-based
+    text: str
+
+
+class Size(NamedTuple):
+    articles: int
+    passages: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One answer: a verbatim excerpt with the matched words' spans, and where it comes from."""
+
+    source: Source
     paragraph: int
     passage: str
     excerpt: str
     spans: tuple[tuple[int, int], ...]
     score: float
 
+    @property
+    def doc_id(self) -> str:
+        return self.source.doc_id
+
     def as_json(self) -> dict:
+        source = self.source
         return {
-            "doc_id": self.doc_id, "title": self.title, "publisher": self.publisher, "date": self.date,
+            "doc_id": source.doc_id, "title": source.title, "publisher": source.publisher, "date": source.date,
             "paragraph": self.paragraph, "passage": self.passage, "excerpt": self.excerpt,
             "spans": [list(span) for span in self.spans], "score": self.score,
         }
@@ -249,40 +277,46 @@ class Engine:
                       self._known_in_language(query)[self._russian[ids].astype(int)])
 
     def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
-        """Up to k hits for `question`, best first; no hits when the corpus does not answer it.
-
-        Only the best few candidates are sorted (more only when near-duplicates use them up), so the cost
-        follows the number of candidates, not the size of the corpus."""
+        """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
+        that repeats a quote already shown, or whose excerpt is near-identical to one (term-set Jaccard
+        ≥ NEAR_DUPLICATE: the same statement in two articles), is passed over."""
         scored = self.score(question)
-        candidates, scores = decide(scored, rule)
         hits: list[Hit] = []
-        seen_terms: list[frozenset[str]] = []
-        batch, done = 4 * k + 8, 0
-        while len(hits) < k and done < len(candidates):
-            ranked = top_k(candidates, scores, batch)
-            for passage_id, score in ranked[done:]:
-                if len(hits) >= k:
-                    break
-                passage = self.passages[passage_id]
-                if any(hit.excerpt in passage.text for hit in hits):
-                    continue  # repeats a quote already shown: skip it before the costly analysis
-                excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
-                                         scored.vector, bool(self._russian[passage_id] != scored.russian))
-                if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in seen_terms):
-                    continue
-                seen_terms.append(excerpt.terms)
-                doc = self.corpus.documents[passage.doc]
-                hits.append(Hit(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language,
-                                passage.paragraph, passage.text, excerpt.text, excerpt.spans, score))
-            done, batch = len(ranked), batch * 4
+        shown_terms: list[frozenset[str]] = []
+        for passage_id, score in decide(scored, rule).best_first(batch=4 * k + 8):
+            if len(hits) == k:
+                break
+            passage = self.passages[passage_id]
+            if any(hit.excerpt in passage.text for hit in hits):
+                continue  # before the costly analysis
+            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
+                                     scored.vector, bool(self._russian[passage_id] != scored.russian))
+            if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
+                continue
+            shown_terms.append(excerpt.terms)
+            source = self._sources[self.corpus.documents[passage.doc].id][0]
+            hits.append(Hit(source, passage.paragraph, passage.text, excerpt.text, excerpt.spans, score))
         return hits
 
-    def paragraph(self, doc_id: str, number: int) -> str | None:
-        """The full text of paragraph `number` (1-based) of document `doc_id`, or None if there is none."""
-        for doc in self.corpus.documents:
-            if doc.id == doc_id and 1 <= number <= len(doc.paragraphs):
-                return doc.paragraphs[number - 1]
-        return None
+    @cached_property
+    def _sources(self) -> dict[str, tuple[Source, Document]]:
+        return {doc.id: (Source(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language), doc)
+                for doc in self.corpus.documents}
+
+    def sources(self) -> tuple[Source, ...]:
+        """Every article of the corpus, in the manifest's order."""
+        return tuple(source for source, _ in self._sources.values())
+
+    @property
+    def size(self) -> Size:
+        return Size(len(self.corpus.documents), len(self.passages))
+
+    def paragraph(self, doc_id: str, number: int) -> Paragraph | None:
+        """Paragraph `number` (1-based) of article `doc_id` with its source, or None if there is none."""
+        found = self._sources.get(doc_id)
+        if found is None or not 1 <= number <= len(found[1].paragraphs):
+            return None
+        return Paragraph(found[0], number, found[1].paragraphs[number - 1])
 
 
 def features(scored: Scored) -> np.ndarray:
@@ -304,23 +338,42 @@ def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
     return float(1 / (1 + np.exp(-np.clip(features(scored) @ np.array(rule.decision), -50, 50))))
 
 
-def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> tuple[np.ndarray, np.ndarray]:
-    """(passage ids, fused scores) of the candidates that answer under `rule`, unordered; none when the
-    corpus does not cover the question."""
+class Answers(NamedTuple):
+    """The passages that answer a question under a rule, with their fused scores, unordered."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    def ranked(self) -> np.ndarray:
+        """All the ids, best first (ties to the lower id)."""
+        return self.ids[np.lexsort((self.ids, -self.scores))]
+
+    def best_first(self, batch: int):
+        """(id, score) pairs, best first, sorting only as many as are asked for: the first `batch` by a
+        partial sort, then four times more each time the caller wants more (near-duplicates use some up)."""
+        done = 0
+        while done < len(self.ids):
+            ranked = top_k(self.ids, self.scores, batch)
+            yield from ranked[done:]
+            done, batch = len(ranked), batch * 4
+
+
+def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
+    """The candidates that answer under `rule`; none when the corpus does not cover the question."""
     if not len(scored.ids):
-        return scored.ids, np.empty(0)
+        return Answers(scored.ids, np.empty(0))
     words_known = bool(scored.query.words) and scored.known_share >= rule.min_known_share - 1e-12
     lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
     by_meaning = bool(scored.vector.any()) and covered(scored, rule) >= rule.threshold
     by_words = bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
     if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
-        return scored.ids[:0], np.empty(0)
+        return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too
     answers = lexical | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
     best = scored.bm25.max()
     weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
     fused = (scored.bm25 / best if best > 0 else scored.bm25) + weight * scored.cosine
-    return scored.ids[answers], fused[answers]
+    return Answers(scored.ids[answers], fused[answers])
 
 
 def encode_question(question: str) -> np.ndarray:

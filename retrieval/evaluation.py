@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
-import Stemmer
 from rank_bm25 import BM25Okapi
 
 from . import stopwords
-from .analysis import Analyzer
+from .analysis import Analyzer, stemmer
 from .calibration import THRESHOLDS
 from .corpus import Corpus
 from .engine import DEFAULT_RULE, RULE_OFF, Engine, Rule, decide
@@ -40,7 +39,7 @@ class SnowballWords:
     """Snowball stems with the Snowball stop lists, Russian or English by script."""
 
     def __init__(self):
-        self.stemmers = {"ru": Stemmer.Stemmer("russian"), "en": Stemmer.Stemmer("english")}
+        self.stemmers = {"ru": stemmer("ru"), "en": stemmer("en")}
 
     def __call__(self, text: str) -> list[str]:
         terms = []
@@ -128,8 +127,7 @@ def _contains(passage: str, answer: str) -> bool:
 
 def ranked(engine: Engine, question: str, rule: Rule = DEFAULT_RULE) -> list[int]:
     """The passage ids that answer `question` under `rule`, best first."""
-    ids, fused = decide(engine.score(question), rule)
-    return [int(ids[i]) for i in np.lexsort((ids, -fused))]
+    return [int(i) for i in decide(engine.score(question), rule).ranked()]
 
 
 def question_ranks(engine: Engine, questions: list[Question], rule: Rule = DEFAULT_RULE):
@@ -175,8 +173,8 @@ def project_curve(engine: Engine, questions: list[Question], foreign: list[str])
     for threshold in THRESHOLDS:
         rule = replace(DEFAULT_RULE, threshold=threshold)
         answered = [(q, decide(s, rule)) for q, s in scored]
-        hit3 = [any(_contains(engine.passages[i].text, q.answer) for i in ids[np.lexsort((ids, -fused))][:3])
-                for q, (ids, fused) in answered if q.group != "none"]
+        hit3 = [any(_contains(engine.passages[i].text, q.answer) for i in answers.ranked()[:3])
+                for q, answers in answered if q.group != "none"]
         refused = [not len(ids) for q, (ids, _) in answered if q.group == "none"]
         foreign_refused = [not len(decide(s, rule)[0]) for s in foreign_scored]
         mark = "  ← in use" if threshold == DEFAULT_RULE.threshold else ""

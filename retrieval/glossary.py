@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CorpusError
+from .languages import LANGUAGES
 from .yamlfile import LineDict, load_list
 
-LANGUAGES = ("en", "ru")
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ of them means the word was found.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from .analysis import Analyzer
+from .bm25 import coverage_idf
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,6 @@ class Query:
         return tuple(word for word in self.words if word.known)
 
 
-def coverage_idf(doc_freq: int, corpus_size: int) -> float:
-    """Always-positive idf (Lucene's form), for weighing words; a word the corpus lacks weighs most."""
-    return math.log(1 + (corpus_size - doc_freq + 0.5) / (doc_freq + 0.5))
-
-
 # The most work one question can cause, whoever calls the engine: its first MAX_QUESTION_CHARS characters
 # are read, and of those its first MAX_QUESTION_WORDS distinct content words count (README, "Limits").
 MAX_QUESTION_CHARS = 1000
@@ -47,7 +42,7 @@ def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int) -> Qu
     weighing its word."""
     words: dict[frozenset[str], QueryWord] = {}
     terms: list[str] = []
-    for token in analyzer.analyze(text[:MAX_QUESTION_CHARS], query=True):
+    for token in analyzer.analyze_question(text[:MAX_QUESTION_CHARS]):
         if not token.terms:
             continue
         key = token.marks  # a word inside a glossary phrase is found wherever the phrase is

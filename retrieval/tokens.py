@@ -33,7 +33,7 @@ class RawToken:
     start: int
     end: int
     norm: str
-    kind: str  # "cyrillic", "latin", "other" or "number"
+    script: str  # "cyrillic", "latin", "other" or "number": which analysis the word gets
     capitalised: bool
 
 

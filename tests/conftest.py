@@ -11,6 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 XQUAD = ROOT.parent / "shared" / "xquad"
 
 
+def all_scores(index, query: list[str]):
+    """Every passage's BM25 score for `query` (zeros where no term matches): the shape rank-bm25's
+    `get_scores` returns, for the parity tests."""
+    import numpy as np
+    result = np.zeros(index.corpus_size)
+    candidates, scores = index.candidate_scores(query)
+    result[candidates] = scores
+    return result
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.load()

@@ -85,13 +85,13 @@ def test_name_keys_are_not_made_for_short_words():
 
 
 def test_russian_surname_meets_english_spelling_through_the_key(plain):
-    question = set(plain.terms("Что сказал Мишустиным?", query=True))
+    question = set(plain.question_terms("Что сказал Мишустиным?"))
     passage = set(plain.terms("Mikhail Mishustin said"))
     assert question & passage
 
 
 def test_a_name_is_not_counted_twice_in_its_own_language(plain):
-    question = plain.terms("Who is Golovchenko", query=True)
+    question = plain.question_terms("Who is Golovchenko")
     passage = set(plain.terms("Roman Golovchenko said"))
     assert sum(1 for term in question if term in passage) == 1
 
@@ -102,8 +102,8 @@ def test_a_name_is_not_counted_twice_in_its_own_language(plain):
     ("трамваи", "tram"), ("лифтов", "elevators"), ("соглашения", "agreement"),
 ])
 def test_glossary_joins_the_languages(project, russian, english):
-    assert set(project.terms(russian, query=True)) & set(project.terms(english))
-    assert set(project.terms(english, query=True)) & set(project.terms(russian))
+    assert set(project.question_terms(russian)) & set(project.terms(english))
+    assert set(project.question_terms(english)) & set(project.terms(russian))
 
 
 def test_glossary_phrase_marks_every_word_but_counts_once(project):

@@ -17,7 +17,7 @@ def bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("failing")
     with BotApiStandIn(TOKEN) as api:
         log = open(folder / "bot.log", "w+")
-        process = launch_bot(api, folder, log, BOT_RATE_LIMIT_MESSAGES="100")
+        process = launch_bot(api, folder, log, BOT_RATE_LIMIT_MESSAGES="100", BOT_TELEGRAM_TIMEOUT="1")
         api.log = log
         yield api
         process.terminate()
@@ -60,7 +60,7 @@ def test_unparseable_html_is_resent_once_as_plain_text(bot):
 
 def test_a_timeout_is_not_retried(bot):
     user = {**EN_USER, "id": 5002}
-    bot.slow("sendMessage", 7)  # longer than python-telegram-bot's 5 s read timeout
+    bot.slow("sendMessage", 2)  # longer than the 1 s read timeout this bot was given
     bot.push(message("What agreement did MAZ sign?", user=user))
     bot.wait_for(lambda calls: len(answers_to(bot, user["id"])) >= 2 or None, timeout=30)
     texts = [p["text"] for p in answers_to(bot, user["id"])]

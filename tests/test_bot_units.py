@@ -12,15 +12,14 @@ from bot.store import SQLiteStore
 from bot.console import run as console_run
 from bot.ratelimit import FloodGuard
 from bot.texts import EXAMPLES, language_of
-from retrieval import Hit
+from retrieval import Hit, Source
 from conftest import ROOT
 
 
-def hit(excerpt="MAZ signed <an> agreement & more", spans=((0, 3), (16, 25)), **fields):
-    values = dict(doc_id="doc-1", title="Title <1>", publisher="BelTA", date="2025-07-07", url="",
-                  language="en", paragraph=3, passage=excerpt, excerpt=excerpt, spans=spans, score=1.0)
+def hit(excerpt="MAZ signed <an> agreement & more", spans=((0, 3), (16, 25)), url="", doc_id="doc-1", **fields):
+    values = dict(paragraph=3, passage=excerpt, excerpt=excerpt, spans=spans, score=1.0)
     values.update(fields)
-    return Hit(**values)
+    return Hit(Source(doc_id, "Title <1>", "BelTA", "2025-07-07", url, "en"), **values)
 
 
 def test_excerpt_is_escaped_and_matched_words_bold():

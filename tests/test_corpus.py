@@ -64,7 +64,7 @@ def test_an_article_pasted_twice_keeps_each_paragraph_once():
 def test_paragraph_numbers_follow_the_cleaned_article(engine):
     hit = engine.search("Voevoda tram")[0]
     assert hit.doc_id == "innoprom-day-two-delegation" and hit.paragraph == 4
-    assert engine.paragraph(hit.doc_id, hit.paragraph).startswith("A prime example")
+    assert engine.paragraph(hit.doc_id, hit.paragraph).text.startswith("A prime example")
 
 
 def test_long_paragraphs_are_split_on_sentences(engine):

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.ratelimit import FloodGuard
 from bot.service import AnswerService
 from bot.store import SQLiteStore
-from retrieval import Hit
+from retrieval import Hit, Paragraph, Source
 from htmlcheck import check_telegram_html
 
 PIECES = ["<", ">", "&", "&amp;", "<b>", "</b>", "<a href='x'>", "\x00", "\u200b", "\u200d", "\u200e", "\u202e",
@@ -56,8 +56,8 @@ def test_every_reply_is_valid_telegram_html(engine, text, lang):
 @given(corpus_text, st.lists(st.tuples(st.integers(-5, 60), st.integers(-5, 60)), max_size=8), corpus_text,
        corpus_text)
 def test_rendering_any_hit_is_valid(excerpt, spans, title, url):
-    hit = Hit("d", title, "<pub>", "2025-01-01", url, "en", 1, excerpt, excerpt, tuple(spans), 1.0)
-    for text in (render.render_hits([hit] * 3, "ru"), render.paragraph(hit, excerpt * 50, "en")):
+    hit = Hit(Source("d", title, "<pub>", "2025-01-01", url, "en"), 1, excerpt, excerpt, tuple(spans), 1.0)
+    for text in (render.render_hits([hit] * 3, "ru"), render.paragraph(Paragraph(hit.source, 1, excerpt * 50), "en")):
         check_telegram_html(text)
         assert render.telegram_length(text) <= 4096
 

@@ -8,8 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from bot import render
 from bot.store import Stats
-from retrieval import Hit
-from retrieval.corpus import Document
+from retrieval import Hit, Paragraph, Source
 from conftest import ROOT
 from htmlcheck import check_telegram_html
 
@@ -17,11 +16,11 @@ LIMIT = 4096
 
 
 def hit(excerpt="MAZ signed an agreement", title="", publisher="BelTA", url="", spans=((0, 3),), paragraph=1):
-    return Hit("d", title, publisher, "2025-07-07", url, "en", paragraph, excerpt, excerpt, spans, 1.0)
+    return Hit(Source("d", title, publisher, "2025-07-07", url, "en"), paragraph, excerpt, excerpt, spans, 1.0)
 
 
 def document(title, url="", publisher="BelTA", number=0):
-    return Document(f"d{number}", title, publisher, "2025-07-07", "en", url, ("First paragraph.",))
+    return Source(f"d{number}", title or "First paragraph.", publisher, "2025-07-07", url, "en")
 
 
 def check(message: str) -> str:
@@ -56,8 +55,8 @@ def test_a_huge_excerpt_is_cut_not_emptied():
 
 
 def test_a_paragraph_of_ampersands_or_with_a_long_title_fits():
-    check(render.paragraph(hit(), "&" * 9000, "en"))
-    text = check(render.paragraph(hit(title="🙂" * 3000), "A paragraph. " * 300, "en"))
+    check(render.paragraph(Paragraph(hit().source, 1, "&" * 9000), "en"))
+    text = check(render.paragraph(Paragraph(hit(title="🙂" * 3000).source, 1, "A paragraph. " * 300), "en"))
     assert "A paragraph." in text
 
 
@@ -88,7 +87,7 @@ def test_every_message_kind_fits_and_is_valid(rows, lang, first, notice_text):
     check(render.render_hits(hits, lang, first))
     check(render.answer(hits, lang, 5, 2, len(hits), True, render.Quote(notice_text).cut(100).html()).text)
     check(render.render_hits(hits[:1], lang))  # what an inline result sends
-    check(render.paragraph(hits[0], rows[0][0] * 3, lang))
+    check(render.paragraph(Paragraph(hits[0].source, 1, rows[0][0] * 3), lang))
     check(render.sources([document(title, url, publisher, i) for i, (_, title, publisher, url, _) in enumerate(rows)],
                          lang))
     questions = [(excerpt, i) for i, (excerpt, *_rest) in enumerate(rows)]

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from ..cleaning import clean_article
+from ..languages import LANGUAGES
 from .fetch import Fetched, SourceError
 
-LANGUAGES = {"ru": "Russian", "en": "English"}
 MIN_WORDS = 40  # less is a login form, a section front or a caption, not a report
 _WORD_RE = re.compile(r"\w+")
 
