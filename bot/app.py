@@ -15,6 +15,7 @@ from tornado.httpserver import HTTPServer
 
 from . import handlers, health, render, webhook
 from .config import Settings
+from .context import CONTEXT_TYPES
 from .ratelimit import FloodGuard
 from .service import AnswerService
 from .texts import COMMANDS
@@ -70,7 +71,7 @@ async def _post_init(application: Application) -> None:
         await application.bot.set_my_commands(menu, language_code=lang)
     await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS["ru"]])
     health.READINESS.telegram_reached = True
-    service = application.bot_data["service"]
+    service = application.bot_data.service
     asyncio.get_running_loop().add_signal_handler(
         signal.SIGHUP, lambda: application.create_task(_reload_on_signal(service)))
 
@@ -95,14 +96,14 @@ def _health_server(settings: Settings):
 
 def build_application(settings: Settings, service: AnswerService) -> Application:
     post_init = _health_server(settings) if settings.health_port and not settings.webhook_url else _post_init
-    builder = (ApplicationBuilder().token(settings.token).post_init(post_init)
+    builder = (ApplicationBuilder().token(settings.token).post_init(post_init).context_types(CONTEXT_TYPES)
                .read_timeout(settings.telegram_timeout).write_timeout(settings.telegram_timeout)
                .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)).concurrent_updates(8))
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
     application = builder.build()
-    application.bot_data["service"] = service
-    application.bot_data["guard"] = FloodGuard(settings.rate_limit_messages, settings.rate_limit_seconds)
+    application.bot_data.service = service
+    application.bot_data.guard = FloodGuard(settings.rate_limit_messages, settings.rate_limit_seconds)
 
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(TypeHandler(object, handlers.gate), group=-1)

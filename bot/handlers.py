@@ -9,9 +9,10 @@ from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryRes
                       InputTextMessageContent, LinkPreviewOptions, Message, Update)
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
 from . import callbacks, health, render
+from .context import Context
 from .ratelimit import FloodGuard
 from .render import Reply
 from .service import AnswerService
@@ -22,8 +23,8 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def _service(context: ContextTypes.DEFAULT_TYPE) -> AnswerService:
-    return context.bot_data["service"]
+def _service(context: Context) -> AnswerService:
+    return context.bot_data.service
 
 
 def _lang(update: Update) -> str:
@@ -52,7 +53,7 @@ async def send(message: Message, reply: Reply) -> None:
         await message.reply_text(render.to_plain(reply.text), **options)
 
 
-async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: object, context: Context) -> None:
     """Runs before every handler (group -1), so no handler can forget it. It stops the updates no handler
     may answer: an edited message (its question was answered when it was sent), a message with no chat to
     reply to (Telegram never sends one; a forged webhook body can), and, when an allow-list is set, every
@@ -66,7 +67,7 @@ async def gate(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
 
 
-async def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+async def _admitted(update: Update, context: Context) -> bool:
     """Whether the allow-list (`allowed_chats`) admits this update; a refused one is told so, once per chat.
 
     An update is judged by its chat; one without a chat (an inline query, a button under an inline message)
@@ -86,17 +87,17 @@ async def _admitted(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     elif update.callback_query:
         await update.callback_query.answer(text(lang, "not_allowed"))
     elif update.effective_message and where is not None:
-        refused: set = context.bot_data.setdefault("refused_chats", set())
+        refused = context.bot_data.refused_chats
         if where not in refused:
             refused.add(where)
             await update.effective_message.reply_text(text(lang, "not_allowed"))
     return False
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: Context, question: str) -> None:
     """The common path of every question: flood check, search, reply."""
     message, lang = update.effective_message, _lang(update)
-    guard: FloodGuard = context.bot_data["guard"]
+    guard: FloodGuard = context.bot_data.guard
     allowed, warn, wait = guard.check(update.effective_user.id if update.effective_user else 0)
     if not allowed:
         health.QUESTIONS.labels("flood_limited").inc()
@@ -107,15 +108,15 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     await send(message, _service(context).ask(question, lang, author))
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     await send(update.effective_message, render.start(_lang(update)))
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: Context) -> None:
     await send(update.effective_message, Reply(_service(context).sources(_lang(update))))
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask(update: Update, context: Context) -> None:
     question = " ".join(context.args or [])
     if not question.strip():
         await update.effective_message.reply_text(text(_lang(update), "ask_usage"))
@@ -123,11 +124,11 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await answer_question(update, context, question)
 
 
-async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_text(update: Update, context: Context) -> None:
     await answer_question(update, context, update.effective_message.text or "")
 
 
-async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_text(update: Update, context: Context) -> None:
     """In groups, only messages that mention the bot or reply to it are questions."""
     message, bot = update.effective_message, context.bot
     mention = f"@{bot.username}".lower() if bot.username else None
@@ -142,14 +143,14 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await answer_question(update, context, content)
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text(update: Update, context: Context) -> None:
     await update.effective_message.reply_text(text(_lang(update), "not_text"))
 
 
 def admin_only(handler):
     """Admin commands check the user id on every call, against the configured admins."""
 
-    async def checked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def checked(update: Update, context: Context) -> None:
         user = update.effective_user
         if user is None or user.id not in _service(context).settings.admins:
             await update.effective_message.reply_text(text(_lang(update), "admins_only"))
@@ -160,7 +161,7 @@ def admin_only(handler):
 
 
 @admin_only
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     try:
         reply = Reply(_service(context).stats(_lang(update)))
     except StoreUnavailable:
@@ -169,12 +170,12 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @admin_only
-async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reload(update: Update, context: Context) -> None:
     await send(update.effective_message, Reply(await _service(context).reload(_lang(update))))
 
 
 @admin_only
-async def add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def add(update: Update, context: Context) -> None:
     """/add <url>: fetch the article, add it to the corpus, and answer from it at once."""
     urls = [arg for arg in context.args or [] if arg.startswith(("http://", "https://"))]
     if len(urls) != 1:
@@ -183,7 +184,7 @@ async def add(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send(update.effective_message, Reply(await _service(context).add(urls[0], _lang(update))))
 
 
-async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_feeds(context: Context) -> None:
     """The feed job: add new entries, and tell every admin what was added or refused."""
     service = _service(context)
     for report in await service.poll_feeds("ru"):
@@ -195,7 +196,7 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
                 log.warning("feed report not sent to admin %s: %s", admin, error)
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     """Every callback is answered, whatever its data, so the client's spinner stops; when the store is out
     of reach, buttons that need it ask to try again in a moment."""
     try:
@@ -204,7 +205,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer(text(_lang(update), "store_down"))
 
 
-async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _button(update: Update, context: Context) -> None:
     query, lang, service = update.callback_query, _lang(update), _service(context)
     data = callbacks.decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
@@ -237,7 +238,7 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer(text(lang, "expired"))
 
 
-async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline(update: Update, context: Context) -> None:
     query, lang = update.inline_query, _lang(update)
     hits = _service(context).inline_hits(query.query)
     results = [
@@ -253,7 +254,7 @@ async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer(results, cache_time=60)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log the failure with its update id (one line for Telegram failures, a traceback for bugs), and
     tell the user something went wrong."""
     update_id = update.update_id if isinstance(update, Update) else None

@@ -181,6 +181,7 @@ async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to
 
     from bot import callbacks, handlers
     from bot.config import Settings
+    from bot.context import BotData
     from bot.service import AnswerService
     service = AnswerService(engine, _StoreDown(":memory:"), Settings())
     reply = service.ask("Какое соглашение подписал МАЗ?", "ru")
@@ -188,6 +189,6 @@ async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to
     assert "MAZ" in reply.text and data and all(d.startswith("p:") for d in data)  # no paging or votes
     query = MagicMock(data=callbacks.encode(callbacks.Vote(1, True)), answer=AsyncMock())
     update = MagicMock(callback_query=query, effective_user=MagicMock(language_code="en"))
-    context = MagicMock(bot_data={"service": service})
+    context = MagicMock(bot_data=BotData(service=service))
     await handlers.button(update, context)
     query.answer.assert_awaited_once_with("That did not work; please try again in a moment.")

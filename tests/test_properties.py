@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot import callbacks, handlers, render
 from bot.config import Settings
+from bot.context import BotData
 from bot.ratelimit import FloodGuard
 from bot.service import AnswerService
 from bot.store import SQLiteStore
@@ -97,7 +98,7 @@ def test_handlers_reply_validly_to_anything(engine, text, chat_type, as_command)
         "from": {"id": 5, "is_bot": False, "first_name": "x", "language_code": "en"}, "text": body}}, bot)
     service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
     context = SimpleNamespace(bot=bot, args=body.split()[1:] if as_command else None,
-                              bot_data={"service": service, "guard": FloodGuard(1000, 1)})
+                              bot_data=BotData(service=service, guard=FloodGuard(1000, 1)))
     handler = handlers.ask if as_command else (handlers.private_text if chat_type == "private" else handlers.group_text)
     asyncio.run(handler(update, context))
     for sent, parse_mode in bot.sent:
