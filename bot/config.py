@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from retrieval import DEFAULT_CORPUS, CorpusError, load_yaml
+from retrieval import DEFAULT_CORPUS, CorpusError, is_web_address, load_yaml
 
 CONFIG_ENV = "BOT_CONFIG"
 DEFAULT_CONFIG = Path("bot.yaml")
@@ -112,7 +112,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         raise ConfigError("webhook mode needs TELEGRAM_WEBHOOK_SECRET")
     if settings.feed_interval_minutes <= 0 or settings.fetch_timeout <= 0:
         raise ConfigError("feed_interval_minutes and fetch_timeout must be more than 0")
-    bad = [feed for feed in settings.feeds if not feed.startswith(("http://", "https://"))]
+    bad = [feed for feed in settings.feeds if not is_web_address(feed)]
     if bad:
         raise ConfigError(f"setting 'feeds': {bad[0]!r} is not an http(s) address")
     return settings

@@ -11,6 +11,8 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
+from retrieval import is_web_address
+
 from . import callbacks, health, render
 from .context import Context
 from .ratelimit import FloodGuard
@@ -177,7 +179,7 @@ async def reload(update: Update, context: Context) -> None:
 @admin_only
 async def add(update: Update, context: Context) -> None:
     """/add <url>: fetch the article, add it to the corpus, and answer from it at once."""
-    urls = [arg for arg in context.args or [] if arg.startswith(("http://", "https://"))]
+    urls = [arg for arg in context.args or [] if is_web_address(arg)]
     if len(urls) != 1:
         await update.effective_message.reply_text(text(_lang(update), "add_usage"))
         return

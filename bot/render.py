@@ -12,14 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from retrieval import Hit, Paragraph, Source, mark_spans
+from retrieval import Hit, Paragraph, Source, is_web_address, mark_spans
 
 from . import callbacks
 from .texts import EXAMPLES, text
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units
 MAX_TITLE = 200  # characters of a title or publisher shown in a citation: keeps a citation's fixed part small
-MAX_URL = 1000  # longer addresses are not linked
 MAX_STATS_QUESTION = 120
 WORD_BOUNDARY_SLACK = 40  # a cut goes back to a space at most this far
 
@@ -85,14 +84,9 @@ def fit(build: Callable[[list[Quote]], str], quotes: list[Quote], limit: int = M
     return best
 
 
-def _linkable(url: str) -> bool:
-    """Only http(s) URLs become links (Telegram refuses others), and only reasonable ones."""
-    return url.startswith(("http://", "https://")) and len(url) <= MAX_URL and not any(c.isspace() for c in url)
-
-
 def _linked(title: Quote, url: str) -> str:
     shown = title.html()
-    return f'<a href="{html.escape(url, quote=True)}">{shown}</a>' if _linkable(url) else shown
+    return f'<a href="{html.escape(url, quote=True)}">{shown}</a>' if is_web_address(url) else shown
 
 
 def _citation(source: Source, paragraph: int, title: Quote, publisher: Quote, lang: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from .addresses import is_web_address
 from .cleaning import CleanArticle, clean_article
 from .errors import CorpusError
 from .glossary import Glossary, load_glossary
@@ -88,8 +89,8 @@ def _text_field(path: Path, entry: LineDict, name: str) -> str:
     if name == "date" and value and not _is_date(value):
         raise CorpusError(path, f"'date' must be a real ISO date like 2025-07-07, not {value!r}",
                           entry.line_of(name))
-    if name == "url" and value and not value.startswith(("http://", "https://")):
-        raise CorpusError(path, f"'url' must start with http:// or https://, not {value[:40]!r}",
+    if name == "url" and value and not is_web_address(value):
+        raise CorpusError(path, f"'url' must be an http:// or https:// address, not {value[:40]!r}",
                           entry.line_of(name))
     return value
 

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..addresses import is_web_address
 from ..engine import Engine
 from ..errors import CorpusError
 from . import duplicates, manifest
@@ -121,7 +122,7 @@ def add_feed(root: Path, feed_url: str, dry_run: bool = False, current: Engine |
     new, hints, seen = [], {}, []
     for entry, link in zip(parsed.entries, links):
         address = duplicates.normal_url(link)
-        if not link.startswith(("http://", "https://")) or address in seen:
+        if not is_web_address(link) or address in seen:
             continue
         seen.append(address)
         if address in present:

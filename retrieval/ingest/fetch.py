@@ -13,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..addresses import is_web_address
+
 MAX_BYTES = 5 * 2**20
 TIMEOUT_SECONDS = 15.0
 USER_AGENT = "innoprom-bot corpus adder (+https://github.com/)"
@@ -36,14 +38,10 @@ class Fetched:
     data: bytes
 
 
-def is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://"))
-
-
 def fetch(source: str, accept: tuple[str, ...] = PAGE_TYPES, timeout: float = TIMEOUT_SECONDS,
           max_bytes: int = MAX_BYTES) -> Fetched:
     """The content of a URL or local file, or a SourceError saying in one line why not."""
-    if not is_url(source):
+    if not is_web_address(source):
         return _read_file(source, max_bytes)
     request = urllib.request.Request(source, headers={"User-Agent": USER_AGENT, "Accept": ", ".join(accept)})
     try:
