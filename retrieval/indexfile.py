@@ -22,9 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from . import analysis, cleaning, encoder
 from .analysis import CompiledGlossary
 from .bm25 import BM25Index, Postings
 from .cleaning import CleanArticle
+from .files import replaced
 from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
 from .yamlfile import read_bytes
 
@@ -91,21 +90,13 @@ def save(path: Path, saved: SavedIndex) -> bool:
     meta = {"format": FORMAT_VERSION, "passages_key": saved.key.passages, "terms_key": saved.key.terms,
             "glossary": saved.glossary.to_json(), "terms": list(postings.terms), "articles": articles}
     try:
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=path.name, suffix=".tmp", delete=False) as tmp:
+        with replaced(path) as tmp:
             np.savez(tmp, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
                      indptr=postings.indptr, doc_ids=postings.doc_ids, tfs=postings.tfs, vectors=rows,
                      vector_scales=scales)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp.name, 0o644)  # readable by the service user even when built by another (Docker)
-        os.replace(tmp.name, path)
         return True
     except OSError as error:
         log.warning("index not saved to %s: %s", path, error)
-        try:
-            os.unlink(tmp.name)
-        except (OSError, UnboundLocalError):
-            pass
         return False
 
 

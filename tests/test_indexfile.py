@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retrieval import Engine
-from retrieval import indexfile
+from retrieval import files, indexfile
 from conftest import ROOT, all_scores
 
 QUESTION = "Какое соглашение подписал МАЗ?"
@@ -149,7 +149,7 @@ def test_an_unwritable_folder_is_not_fatal(corpus, builds, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError("read-only")
 
-    monkeypatch.setattr(indexfile.os, "replace", refuse)
+    monkeypatch.setattr(files.os, "replace", refuse)  # the rename every atomic write ends with
     engine = Engine.load(corpus)
     assert engine.search(QUESTION) and not (corpus / indexfile.INDEX_FILE).exists()
     assert not list(corpus.glob("*.tmp"))

@@ -76,7 +76,7 @@ def add(root: Path, sources: list[str], dry_run: bool = False, current: Engine |
         engine = Engine.load(root, previous=current)
         report = Report(engine=engine, dry_run=dry_run)
         batch: list[duplicates.Accepted] = []
-        taken = {doc.id for doc in engine.documents}
+        taken = {doc.id for doc in engine.documents} | _existing_files(root)
         accepted: list[tuple[str, Article]] = []
         for source in sources:
             try:
@@ -84,14 +84,13 @@ def add(root: Path, sources: list[str], dry_run: bool = False, current: Engine |
             except SourceError as error:
                 report.refused.append(str(error))
                 continue
-            paragraphs = _cleaned(article)
-            why = duplicates.duplicate(engine, batch, article.url, paragraphs)
+            why = duplicates.duplicate(engine, batch, article.url, article.paragraphs)
             if why:
                 report.refused.append(f"{source}: {why}")
                 continue
-            doc_id = manifest.readable_id(article, taken | _existing_files(root))
+            doc_id = manifest.readable_id(article, taken)
             taken.add(doc_id)
-            batch.append(duplicates.Accepted(doc_id, article.url, paragraphs))
+            batch.append(duplicates.Accepted(doc_id, article.url, article.paragraphs))
             accepted.append((doc_id, article))
             report.added.append(Added(doc_id, f"{manifest.ARTICLES}/{doc_id}.txt", article))
         if dry_run or not accepted:
@@ -149,13 +148,6 @@ def _with_hints(article: Article, hints: Hints | None) -> Article:
     filled = {name: getattr(hints, name) for name in ("title", "date") if getattr(hints, name)
               and not getattr(article, name)}
     return replace(article, **filled, found={**article.found, **{name: "from the feed" for name in filled}})
-
-
-def _cleaned(article: Article) -> tuple[str, ...]:
-    """The paragraphs the corpus will hold for this article (what loading it will clean)."""
-    from ..cleaning import clean_article
-
-    return clean_article(article.text).paragraphs
 
 
 def _existing_files(root: Path) -> set[str]:

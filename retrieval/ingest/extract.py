@@ -35,7 +35,7 @@ class Article:
 
     source: str
     text: str  # what is written to articles/<id>.txt
-    paragraphs: tuple[str, ...]
+    paragraphs: tuple[str, ...]  # what the corpus will hold: `text` as loading cleans it
     title: str = ""
     date: str = ""
     publisher: str = ""
@@ -115,7 +115,8 @@ def _from_html(fetched: Fetched) -> Article:
         found["publisher"] = where
     if fetched.url:
         found["url"] = "where it was read from"
-    return Article(fetched.source, "\n\n".join(paragraphs) + "\n", tuple(paragraphs), title=title, date=date,
+    text = "\n\n".join(paragraphs) + "\n"
+    return Article(fetched.source, text, clean_article(text).paragraphs, title=title, date=date,
                    publisher=publisher, url=fetched.url, found=found)
 
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from anyascii import anyascii
 
 from ..corpus import MANIFEST
+from ..files import replaced
 from .extract import Article
 
 LOCK_FILE = ".corpus.lock"
@@ -97,14 +96,5 @@ def write(root: Path, additions: list[tuple[str, Article]]):
 
 
 def _replace(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically: a temporary file in the same folder, synced, then renamed."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as tmp:
-        try:
-            tmp.write(data)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-            os.chmod(tmp.name, 0o644)
-            os.replace(tmp.name, path)
-        except BaseException:
-            os.unlink(tmp.name)
-            raise
+    with replaced(path) as tmp:
+        tmp.write(data)
