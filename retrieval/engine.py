@@ -37,6 +37,7 @@ import numpy as np
 from . import encoder, indexfile
 from .analysis import Analyzer
 from .bm25 import BM25Index, Postings, top_k
+from .bridge import Bridge, count_terms
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_document
@@ -52,7 +53,8 @@ DENSE_CANDIDATES = 64
 
 
 # Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse").
-DECISION_WEIGHTS = (-10.16, 0.13, -0.78, 11.815, 4.594, 33.56, -20.232, -0.593, 7.346, 2.008, -7.087)
+DECISION_WEIGHTS = (-2.65, -3.126, -2.153, 6.631, -3.445, 14.734, -8.935, 0.775, 6.68, 3.893, -7.098, -1.551, 10.283,
+                    12.436, -1.575, -11.233)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ class Rule:
     near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
     weight_known: float = 0.5  # the cosine's weight in the fused score, when every question word is known
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
+    translation_weight: float = 0.5  # a translated word's BM25, against a word as written
+    translation_trust: float = 1.0  # how far a translated word counts as known in the fused score's weight
+    translated_known: float = 1.0  # and in the word rule's known share
 
 
 DEFAULT_RULE = Rule()
@@ -85,16 +90,27 @@ class Scored:
     russian: bool  # the question is (mostly) in Russian
     other_language: np.ndarray  # per candidate: the passage is not in the question's language
     ids: np.ndarray  # candidate passage ids, ascending
-    bm25: np.ndarray
+    bm25: np.ndarray  # of the question's words as written
+    translated_bm25: np.ndarray  # of their translations (`bridge`)
     cosine: np.ndarray
     coverage: np.ndarray  # share of the known question words' weight the passage holds
     background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
-    known_in_language: np.ndarray  # per candidate: share of the question's words found in passages of its language
+    known_in_language: np.ndarray  # per candidate: share of the question's words as written that passages of
+    # its language hold
+    found_in_language: np.ndarray  # the same, translations included
 
     @property
     def known_share(self) -> float:
+        """Share of the question's words the corpus holds, as written or translated."""
         words = self.query.words
         return len(self.query.known_words) / len(words) if words else 0.0
+
+    @property
+    def written_share(self) -> float:
+        """Share of the question's words the corpus holds as written: what the word rule asks (translations
+        of common words would make any question look known)."""
+        words = self.query.words
+        return sum(word.known_as_written for word in words) / len(words) if words else 0.0
 
 
 @dataclass(frozen=True)
@@ -151,12 +167,13 @@ class Engine:
     """A loaded corpus with its analyser, BM25 index and passage vectors; build once, search many times."""
 
     def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index,
-                 vectors: np.ndarray, key: indexfile.IndexKey | None = None):
+                 vectors: np.ndarray, bridge: Bridge, key: indexfile.IndexKey | None = None):
         self.corpus = corpus
         self.analyzer = analyzer
         self.passages = passages
         self.index = index
         self.vectors = vectors
+        self.bridge = bridge
         self.key = key  # what the index was made with, when loaded from a folder: lets the next load reuse it
         self._russian = np.array([corpus.documents[p.doc].language == "ru" for p in passages], dtype=bool)
 
@@ -164,7 +181,8 @@ class Engine:
     def build(cls, corpus: Corpus, analyzer: Analyzer | None = None, reuse: indexfile.SavedIndex | None = None,
               key: indexfile.IndexKey | None = None) -> "Engine":
         """Analyse, index and encode `corpus`; articles whose digest `reuse` holds take its passages and
-        vectors (and its term counts, when they were made with this glossary) instead of being redone."""
+        vectors (and its term counts, when they were made with this glossary) instead of being redone, and
+        the words `reuse`'s bridge has encoded are not encoded again."""
         analyzer = analyzer or Analyzer(corpus.glossary)
         saved = {a.digest: a for a in reuse.articles} if reuse else {}
         passages: list[Passage] = []
@@ -186,14 +204,20 @@ class Engine:
             vectors[kept] = reuse.vectors[old_ids[kept]]
         vectors[new] = encode_passages([passages[i].text for i in new])
         if reuse and reuse.index is not None:
-            counted = Postings.count([analyzer.terms(passages[i].text) for i in new])
+            terms, words = count_terms([passages[i].text for i in new], analyzer)
+            counted = Postings.count(terms)
             renamed = np.full(reuse.index.corpus_size, -1, dtype=np.int64)  # old passage id → new, or -1
             renamed[old_ids[kept]] = kept
             postings = Postings.combine([(reuse.index.postings.terms, renamed, *reuse.index.postings.triples()),
                                          (counted.terms, new, *counted.triples())], len(passages))
+            words = dict(zip(reuse.bridge.terms, reuse.bridge.words)) | words
         else:
-            postings = Postings.count([analyzer.terms(p.text) for p in passages])
-        return cls(corpus, analyzer, passages, BM25Index(postings), vectors, key)
+            terms, words = count_terms([p.text for p in passages], analyzer)
+            postings = Postings.count(terms)
+        vocabulary = frozenset(postings.terms)
+        bridge = Bridge.build({term: word for term, word in words.items() if term in vocabulary},
+                              reuse.bridge if reuse else None)
+        return cls(corpus, analyzer, passages, BM25Index(postings), vectors, bridge, key)
 
     @classmethod
     def load(cls, root: Path | str = DEFAULT_CORPUS, saved_index: bool = True,
@@ -217,7 +241,7 @@ class Engine:
         corpus = load_corpus(root, {a.digest: a.article for a in reuse.articles} if reuse else None)
         if reuse is not None and reuse.index is not None and reuse.digests == corpus.digests:
             encoder.warm_up()
-            return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, key)
+            return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, reuse.bridge, key)
         analyzer = Analyzer(reuse.glossary) if reuse is not None and reuse.glossary is not None else None
         engine = cls.build(corpus, analyzer, reuse, key)
         indexfile.save(path, engine.snapshot())
@@ -232,14 +256,14 @@ class Engine:
                 passage += 1
             articles.append(indexfile.SavedArticle(doc.digest, doc.article, range(first, passage)))
         return indexfile.SavedIndex(self.key, tuple(articles), self.passages, self.vectors, self.index,
-                                    self.analyzer.glossary)
+                                    self.analyzer.glossary, self.bridge)
 
     @property
     def documents(self) -> tuple[Document, ...]:
         return self.corpus.documents
 
     def parse(self, question: str) -> Query:
-        return parse_query(question, self.analyzer, self.index.doc_freq, self.index.corpus_size)
+        return parse_query(question, self.analyzer, self.index.doc_freq, self.index.corpus_size, self.bridge)
 
     def _coverage(self, query: Query, candidates: np.ndarray) -> np.ndarray:
         """For each candidate passage, the share of the known question words' weight it contains."""
@@ -250,11 +274,13 @@ class Engine:
             covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
         return covered / sum(word.weight for word in known) if known else covered
 
-    def _known_in_language(self, query: Query) -> np.ndarray:
-        """[share of the question's words that English passages hold, share that Russian passages hold]."""
+    def _known_in_language(self, query: Query, translated: bool) -> np.ndarray:
+        """[share of the question's words that English passages hold, share that Russian passages hold], by
+        the words as written or with their translations too."""
         found = np.zeros(2)
         for word in query.words:
-            languages = self._russian[np.concatenate([self.index.postings_of(t) for t in word.terms])]
+            terms = word.terms if translated else word.terms - word.translations
+            languages = self._russian[np.concatenate([self.index.postings_of(t) for t in terms])]
             found += [bool((~languages).any()), bool(languages.any())]
         return found / max(len(query.words), 1)
 
@@ -265,16 +291,19 @@ class Engine:
         if vector is None:
             vector = encode_question(question)
         cosine = self.vectors @ vector
-        lexical_ids, lexical_scores = self.index.candidate_scores(list(query.terms))
+        lexical = self.index.candidate_scores(list(query.terms))
+        translated = self.index.candidate_scores(list(query.translated))
         nearest = np.argpartition(-cosine, DENSE_CANDIDATES)[:DENSE_CANDIDATES] \
             if len(cosine) > DENSE_CANDIDATES else np.arange(len(cosine))
-        ids = np.union1d(lexical_ids, nearest).astype(np.int32)
-        bm25 = np.zeros(len(ids))
-        bm25[np.searchsorted(ids, lexical_ids)] = lexical_scores
+        ids = np.union1d(np.union1d(lexical[0], translated[0]), nearest).astype(np.int32)
+        bm25, translated_bm25 = np.zeros(len(ids)), np.zeros(len(ids))
+        bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
+        translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
         russian = _is_russian(question)
-        return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, cosine[ids],
-                      self._coverage(query, ids), float(cosine.mean()) if len(cosine) else 0.0,
-                      self._known_in_language(query)[self._russian[ids].astype(int)])
+        language = self._russian[ids].astype(int)
+        return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
+                      cosine[ids], self._coverage(query, ids), float(cosine.mean()) if len(cosine) else 0.0,
+                      self._known_in_language(query, False)[language], self._known_in_language(query, True)[language])
 
     def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
@@ -320,17 +349,26 @@ class Engine:
 
 
 def features(scored: Scored) -> np.ndarray:
-    """What the decision sees of a question against a corpus; every value is relative to this corpus."""
+    """What the decision sees of a question against a corpus; every value is relative to this corpus. Besides
+    the best coverage and the best cosine, two say whether one passage holds both: the best product of the
+    two, and the best cosine among passages holding `min_coverage` of the words (an off-topic question
+    meets its words in one passage and its nearest meaning in another)."""
+    if not len(scored.ids):
+        return np.zeros(len(DECISION_WEIGHTS))
     words = scored.query.words
     total = sum(w.weight for w in words) or 1.0
     unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
-    known = scored.known_share
-    coverage = float(scored.coverage.max()) if len(scored.ids) else 0.0
-    closer = (float(scored.cosine.max()) if len(scored.ids) else 0.0) - scored.background
-    other = float(scored.other_language.mean()) if len(scored.ids) else 0.0
-    top = float(scored.cosine.max()) if len(scored.ids) else 0.0
+    known, written = scored.known_share, scored.written_share
+    coverage = float(scored.coverage.max())
+    top = float(scored.cosine.max())
+    closer = top - scored.background
+    other = float(scored.other_language.mean())
+    holding = scored.coverage >= DEFAULT_RULE.min_coverage - 1e-12
+    covered_cosine = float(scored.cosine[holding].max()) if holding.any() else 0.0
     return np.array([1.0, known, coverage, known * coverage, unknown, top, closer, other, other * closer,
-                     (1 - other) * coverage, (1 - other) * unknown])
+                     (1 - other) * coverage, (1 - other) * unknown, known - written,
+                     float((scored.coverage * scored.cosine).max()), covered_cosine, written,
+                     covered_cosine - scored.background])
 
 
 def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
@@ -362,7 +400,8 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     """The candidates that answer under `rule`; none when the corpus does not cover the question."""
     if not len(scored.ids):
         return Answers(scored.ids, np.empty(0))
-    words_known = bool(scored.query.words) and scored.known_share >= rule.min_known_share - 1e-12
+    share = scored.written_share + rule.translated_known * (scored.known_share - scored.written_share)
+    words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
     lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
     by_meaning = bool(scored.vector.any()) and covered(scored, rule) >= rule.threshold
     by_words = bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
@@ -370,9 +409,11 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
         return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too
     answers = lexical | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
-    best = scored.bm25.max()
-    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
-    fused = (scored.bm25 / best if best > 0 else scored.bm25) + weight * scored.cosine
+    words = scored.bm25 + rule.translation_weight * scored.translated_bm25
+    best = words.max()
+    known = (1 - rule.translation_trust) * scored.known_in_language + rule.translation_trust * scored.found_in_language
+    weight = rule.weight_known + rule.weight_unknown * (1 - known) ** 2
+    fused = (words / best if best > 0 else words) + weight * scored.cosine
     return Answers(scored.ids[answers], fused[answers])
 
 

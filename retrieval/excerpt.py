@@ -4,7 +4,8 @@
 the earlier window wins. When the words say little (a passage in the other language shares only a name with
 the question, or no question word matches at all), the window closest in meaning to the question is taken:
 the encoder's vectors of the passage's sentences, averaged over each window. The excerpt is a slice of the passage, so it
-is quoted verbatim; the spans mark only words that really match the question.
+is quoted verbatim; the spans mark only words that really match the question (a translation found by
+`bridge` helps choose the window but is not marked).
 """
 
 from __future__ import annotations
@@ -55,6 +56,6 @@ def choose_excerpt(passage: str, tokens: list[Token], query: Query, question_vec
     best = max(range(len(windows)), key=keys.__getitem__)
     (first, last), inside = windows[best], inside[best]
     start, end = sentences[first][0], sentences[last][1]
-    query_terms = frozenset(query.terms)
+    query_terms = frozenset(query.terms)  # as written: a translation is not marked
     spans = tuple((t.start - start, t.end - start) for t in inside if t.marks & query_terms)
     return Excerpt(passage[start:end], spans, frozenset(term for t in inside for term in t.terms))

@@ -3,12 +3,14 @@
 One `.npz` file (numpy arrays, no pickle) holds, per article (known by the digest of its file's bytes), its
 cleaned paragraphs and passages; for every passage its vector (int8 with a scale per row, a quarter of
 float32's size); the term counts of all passages (`bm25.Postings`, not weights: weights are computed from
-the counts at load with the current BM25 parameters); and the compiled glossary, so a start with a valid
-index neither cleans articles, nor parses or compiles the glossary.
+the counts at load with the current BM25 parameters); the compiled glossary, so a start with a valid
+index neither cleans articles, nor parses or compiles the glossary; and the bridge's vocabulary (each
+translatable term, the word it stands for and that word's vector, int8 like the passages').
 
 Two keys say what can be reused. The passages key (this format, cleaning, passage limits, the encoder's
-name and version) covers passages and vectors: vectors of another encoder version are never mixed. The
-terms key (the analyser's settings and the glossary file's bytes) covers the term counts. An article
+name and version) covers passages and vectors, the bridge's too: vectors of another encoder version are
+never mixed. The terms key (the analyser's settings and the glossary file's bytes) covers the term counts
+(the bridge's words are reused by their text whatever the terms key). An article
 whose digest is in the file reuses what the file holds for it, so adding one article to thousands costs
 that article's analysis and encoding only (`Engine.load`).
 
@@ -33,12 +35,13 @@ import numpy as np
 from . import analysis, cleaning, encoder
 from .analysis import CompiledGlossary
 from .bm25 import BM25Index, Postings
+from .bridge import Bridge
 from .cleaning import CleanArticle
 from .files import replaced
 from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
 from .yamlfile import read_bytes
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 INDEX_FILE = ".search-index.npz"
 log = logging.getLogger(__name__)
 _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
@@ -74,6 +77,7 @@ class SavedIndex:
     vectors: np.ndarray  # float32 unit vectors, one row per passage
     index: BM25Index | None  # None when the terms key differs: terms must be counted again
     glossary: CompiledGlossary | None
+    bridge: Bridge  # its words' vectors are reusable even when `index` is None
 
     @property
     def digests(self) -> tuple[str, ...]:
@@ -83,17 +87,19 @@ class SavedIndex:
 def save(path: Path, saved: SavedIndex) -> bool:
     """Write atomically; False (and a log line) when the folder is not writable."""
     rows, scales = encoder.quantise(saved.vectors)
+    bridge_rows, bridge_scales = encoder.quantise(saved.bridge.vectors)
     postings = saved.index.postings
     articles = [[a.digest, a.article.date, a.article.source, list(a.article.paragraphs),
                  [[p.paragraph, p.start, p.start + len(p.text)] for p in saved.passages[a.passages.start:a.passages.stop]]]
                 for a in saved.articles]
     meta = {"format": FORMAT_VERSION, "passages_key": saved.key.passages, "terms_key": saved.key.terms,
-            "glossary": saved.glossary.to_json(), "terms": list(postings.terms), "articles": articles}
+            "glossary": saved.glossary.to_json(), "terms": list(postings.terms), "articles": articles,
+            "bridge_terms": list(saved.bridge.terms), "bridge_words": list(saved.bridge.words)}
     try:
         with replaced(path) as tmp:
             np.savez(tmp, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
                      indptr=postings.indptr, doc_ids=postings.doc_ids, tfs=postings.tfs, vectors=rows,
-                     vector_scales=scales)
+                     vector_scales=scales, bridge_vectors=bridge_rows, bridge_scales=bridge_scales)
         return True
     except OSError as error:
         log.warning("index not saved to %s: %s", path, error)
@@ -102,7 +108,8 @@ def save(path: Path, saved: SavedIndex) -> bool:
 
 # Every array of the file: its dtype and number of dimensions. Nothing else is read.
 ARRAYS = {"meta": (np.uint8, 1), "indptr": (np.int64, 1), "doc_ids": (np.int32, 1), "tfs": (np.int32, 1),
-          "vectors": (np.int8, 2), "vector_scales": (np.float32, 1)}
+          "vectors": (np.int8, 2), "vector_scales": (np.float32, 1), "bridge_vectors": (np.int8, 2),
+          "bridge_scales": (np.float32, 1)}
 
 
 class BadIndex(ValueError):
@@ -126,17 +133,19 @@ def load(path: Path, key: IndexKey) -> SavedIndex | None:
             log.info("index %s was made by other settings; rebuilding", path)
             return None
         articles, passages = _articles(meta.get("articles"))
-        rows, scales = arrays["vectors"], arrays["vector_scales"]
-        if rows.shape != (len(passages), encoder.DIMENSIONS) or scales.shape != (len(passages),) \
-                or not np.all(np.isfinite(scales)):
-            raise BadIndex("the vectors do not match the passages")
+        vectors = _vectors(arrays["vectors"], arrays["vector_scales"], len(passages), "passages")
+        bridge_terms, bridge_words = meta.get("bridge_terms"), meta.get("bridge_words")
+        if not (_strings(bridge_terms) and _strings(bridge_words) and len(bridge_terms) == len(bridge_words)):
+            raise BadIndex("the bridge's vocabulary is not two lists of words of one length")
+        bridge = Bridge(tuple(bridge_terms), tuple(bridge_words),
+                        _vectors(arrays["bridge_vectors"], arrays["bridge_scales"], len(bridge_terms), "bridge words"))
         index = glossary = None
         if meta.get("terms_key") == key.terms:
             postings = Postings(_terms(meta.get("terms")), arrays["indptr"], arrays["doc_ids"], arrays["tfs"],
                                 len(passages))
             _check(postings)
             index, glossary = BM25Index(postings), CompiledGlossary.from_json(meta.get("glossary"))
-        return SavedIndex(key, articles, passages, encoder.dequantise(rows, scales), index, glossary)
+        return SavedIndex(key, articles, passages, vectors, index, glossary, bridge)
     except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
         log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None
@@ -184,8 +193,18 @@ def _articles(rows) -> tuple[tuple[SavedArticle, ...], list[Passage]]:
     return tuple(articles), passages
 
 
+def _vectors(rows: np.ndarray, scales: np.ndarray, count: int, what: str) -> np.ndarray:
+    if rows.shape != (count, encoder.DIMENSIONS) or scales.shape != (count,) or not np.all(np.isfinite(scales)):
+        raise BadIndex(f"the vectors do not match the {what}")
+    return encoder.dequantise(rows, scales)
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _terms(terms) -> tuple[str, ...]:
-    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+    if not _strings(terms):
         raise BadIndex("the vocabulary is not a list of terms")
     if len(set(terms)) != len(terms):
         raise BadIndex("the vocabulary repeats a term")

@@ -1,8 +1,8 @@
 """A question as the engine sees it: its content words, each with the terms that stand for it.
 
 Scoring uses the terms; the no-answer rule and excerpt choice count words, because one word may bring
-several terms (a lemma and a transliteration key, a hyphenated whole and its parts) and matching any one
-of them means the word was found.
+several terms (a lemma and a transliteration key, a hyphenated whole and its parts, its translations into
+the other language from `bridge`) and matching any one of them means the word was found.
 """
 
 from __future__ import annotations
@@ -11,20 +11,24 @@ from dataclasses import dataclass
 
 from .analysis import Analyzer
 from .bm25 import coverage_idf
+from .bridge import Bridge, translatable
 
 
 @dataclass(frozen=True)
 class QueryWord:
-    terms: frozenset[str]
+    terms: frozenset[str]  # its own terms and its translations
     weight: float  # how telling the word is: the idf of its most common term
-    known: bool  # whether any passage of the corpus contains it at all
+    known: bool  # whether any passage of the corpus contains it at all, as written or translated
+    translations: frozenset[str] = frozenset()  # terms found only by meaning: they rank, never highlight
+    known_as_written: bool = True  # whether a passage contains it as written (not only a translation)
 
 
 @dataclass(frozen=True)
 class Query:
     text: str
     words: tuple[QueryWord, ...]  # distinct content words
-    terms: tuple[str, ...]  # every term of every word occurrence: what BM25 scores, repeats included
+    terms: tuple[str, ...]  # every term of every word occurrence as written: what BM25 scores, repeats included
+    translated: tuple[str, ...] = ()  # the translations of every word occurrence, scored apart
 
     @property
     def known_words(self) -> tuple[QueryWord, ...]:
@@ -35,22 +39,32 @@ class Query:
 # are read, and of those its first MAX_QUESTION_WORDS distinct content words count (README, "Limits").
 MAX_QUESTION_CHARS = 1000
 MAX_QUESTION_WORDS = 64
+# A word the corpus holds only in translation weighs this share of its idf: the translation is a likely
+# meaning, not a certainty ("how long" is not "долгосрочный"), so it must not outweigh the words as written.
+TRANSLATED_WEIGHT = 0.5
 
 
-def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int) -> Query:
+def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int, bridge: Bridge | None = None) -> Query:
     """Analyse `text` (within the limits above); `doc_freq(term)` gives each term's passage count for
-    weighing its word."""
-    words: dict[frozenset[str], QueryWord] = {}
-    terms: list[str] = []
-    for token in analyzer.analyze_question(text[:MAX_QUESTION_CHARS]):
-        if not token.terms:
-            continue
-        key = token.marks  # a word inside a glossary phrase is found wherever the phrase is
-        if key not in words and len(words) == MAX_QUESTION_WORDS:
-            continue
-        terms.extend(token.terms)
-        if key not in words:
-            freqs = [doc_freq(t) for t in key]
-            weight = min(coverage_idf(f, corpus_size) for f in freqs)
-            words[key] = QueryWord(key, weight, max(freqs) > 0)
-    return Query(text, tuple(words.values()), tuple(terms))
+    weighing its word; `bridge` adds each ordinary word's translations into the corpus's other language."""
+    text = text[:MAX_QUESTION_CHARS]
+    tokens: dict[frozenset[str], list] = {}  # a word inside a glossary phrase is found wherever the phrase is
+    for token in analyzer.analyze_question(text):
+        if token.terms and (token.marks in tokens or len(tokens) < MAX_QUESTION_WORDS):
+            tokens.setdefault(token.marks, []).append(token)
+    translated = {key: () for key in tokens}
+    if bridge is not None:
+        ordinary = [key for key, same in tokens.items() if translatable(same[0])]
+        written = [text[tokens[key][0].start:tokens[key][0].end] for key in ordinary]
+        translated.update(zip(ordinary, bridge.translate(written)))
+    words, terms, translations = [], [], []
+    for key, same in tokens.items():
+        extra = frozenset(translated[key]) - key
+        for token in same:
+            terms.extend(token.terms)
+            translations.extend(sorted(extra))
+        freqs = {t: doc_freq(t) for t in key | extra}
+        as_written = max(freqs[t] for t in key) > 0
+        weight = min(coverage_idf(f, corpus_size) for f in freqs.values()) * (1 if as_written else TRANSLATED_WEIGHT)
+        words.append(QueryWord(key | extra, weight, max(freqs.values()) > 0, extra, as_written))
+    return Query(text, tuple(words), tuple(terms), tuple(translations))

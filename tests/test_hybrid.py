@@ -31,7 +31,7 @@ def test_the_report_split_as_users_get_it(report):
     for name in ("ru → ru", "en → en", "ru → ru+en"):
         assert got[name].hit1 >= 0.88 and got[name].answered >= 0.94 and got[name].answered > words[name].answered
     for name in ("ru → en", "en → ru"):  # the words alone answer almost nothing across languages
-        assert got[name].hit1 >= 0.63 and got[name].answered >= 0.80 and words[name].answered < 0.05
+        assert got[name].hit1 >= 0.72 and got[name].answered >= 0.84 and words[name].answered < 0.05
     for name, result in got.items():
         assert result.refused >= (0.95 if "1 article" in name else 0.65), name
 
@@ -45,7 +45,7 @@ def test_question_set_keeps_its_targets_and_refusals(engine):
     assert not any(answered for q, (_, answered) in zip(questions, results) if q.group == "none")
     plain = Engine.build(Corpus(engine.corpus.root, engine.documents))  # no glossary: the encoder is the bridge
     cross = [rank for q, (rank, _) in zip(questions, question_ranks(plain, questions)) if q.group == "cross"]
-    assert sum(1 for rank in cross if rank and rank <= 3) / len(cross) >= 0.6  # 0.042 with words alone
+    assert sum(1 for rank in cross if rank and rank <= 3) / len(cross) >= 0.85  # 0.042 with words alone
 
 
 @needs_xquad

@@ -39,10 +39,10 @@ def work(monkeypatch):
     """Records the passages each load encodes and analyses: what an update costs."""
     from retrieval import engine as engine_module
     done = {"encoded": [], "analysed": []}
-    encode, terms = engine_module.encode_passages, engine_module.Analyzer.terms
+    encode, count = engine_module.encode_passages, engine_module.count_terms
     monkeypatch.setattr(engine_module, "encode_passages", lambda texts: done["encoded"].extend(texts) or encode(texts))
-    monkeypatch.setattr(engine_module.Analyzer, "terms",
-                        lambda self, text: done["analysed"].append(text) or terms(self, text))
+    monkeypatch.setattr(engine_module, "count_terms",
+                        lambda texts, analyzer: done["analysed"].extend(texts) or count(texts, analyzer))
     return done
 
 
@@ -194,6 +194,7 @@ def _bad_files(path):
     meta = _meta(path)
     with np.load(path) as data:
         indptr, doc_ids, tfs = data["indptr"], data["doc_ids"], data["tfs"]
+        bridge_vectors = data["bridge_vectors"]
     first = meta["articles"][0]
     return {
         "meta a list": lambda: _rewrite(path, meta=_as_meta([1, 2])),
@@ -204,6 +205,9 @@ def _bad_files(path):
             {**meta, "articles": [first[:4] + [[[99, 0, 1]] + first[4][1:]]] + meta["articles"][1:]})),
         "meta digest not a digest": lambda: _rewrite(path, meta=_as_meta(
             {**meta, "articles": [["x"] + first[1:]] + meta["articles"][1:]})),
+        "meta bridge words not strings": lambda: _rewrite(path, meta=_as_meta(
+            {**meta, "bridge_words": [1] * len(meta["bridge_words"])})),
+        "bridge vectors one row short": lambda: _rewrite(path, bridge_vectors=bridge_vectors[1:].copy()),
         "meta terms repeat": lambda: _rewrite(path, meta=_as_meta({**meta, "terms": [meta["terms"][0]] * len(meta["terms"])})),
         "tfs float32": lambda: _rewrite(path, tfs=tfs.astype(np.float32)),
         "tfs 2-d": lambda: _rewrite(path, tfs=tfs.reshape(1, -1)),
@@ -235,7 +239,8 @@ def _huge_header(path):
 
 
 DAMAGES = ["meta a list", "meta articles a string", "meta passage outside its paragraph",
-           "meta passage of a missing paragraph", "meta digest not a digest", "meta terms repeat", "tfs float32",
+           "meta passage of a missing paragraph", "meta digest not a digest", "meta bridge words not strings",
+           "bridge vectors one row short", "meta terms repeat", "tfs float32",
            "tfs 2-d", "tfs zero", "doc ids out of range", "doc ids negative", "doc ids descending",
            "indptr unordered", "indptr int32", "header of 2^40 elements", "a FIFO"]
 

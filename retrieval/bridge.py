@@ -1,0 +1,103 @@
+"""Ordinary words across languages: a question word → the corpus's terms of the other script that mean it.
+
+The glossary joins the names an operator wrote down; the passage vectors join whole texts, but only
+roughly. This joins single words nobody listed: the multilingual encoder puts a word near its translations
+("соглашения" → agreement, "сезона" → season, "лидером" → leader), so each word of the corpus's vocabulary
+is encoded once, when the index is made, and a question word takes the terms of the other script closest
+to it (at most TRANSLATIONS of them, each at least MIN_SIMILARITY close). BM25 then scores them like the
+question's own terms. On the calibration split this lifted Russian questions against English paragraphs
+from 0.665 to 0.724 hit@1 and mixed-language paragraphs from 0.870 to 0.913, rule on.
+
+Names are left to the transliteration keys (a name is spelled, not translated: the encoder puts
+"Норман" near "norm"), so only words without a name key take part, on both sides. A match found only
+through a translation ranks and chooses the excerpt but is never highlighted: it is a likely meaning,
+not the word the user wrote.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from . import encoder
+from .analysis import Analyzer, Token
+from .tokens import CYRILLIC_RE
+
+MIN_SIMILARITY = 0.7
+TRANSLATIONS = 2
+
+
+def translatable(token: Token) -> str | None:
+    """The term a token is translated by, or None: a stop word, number, glossary name or name-like word."""
+    if not token.terms or not token.terms[0].isalpha() or any(t[0] == "~" for t in token.terms):
+        return None
+    return token.terms[0]
+
+
+def count_terms(texts: list[str], analyzer: Analyzer) -> tuple[list[list[str]], dict[str, str]]:
+    """Each passage's terms (repeats kept, for BM25), and for every translatable term the word it stands
+    for most often, lower-cased: what its vector encodes. One analysis serves both."""
+    passages: list[list[str]] = []
+    seen: defaultdict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        tokens = analyzer.analyze(text)
+        passages.append([term for token in tokens for term in token.terms])
+        for token in tokens:
+            term = translatable(token)
+            if term:
+                seen[term][text[token.start:token.end].lower()] += 1
+    return passages, {term: words.most_common(1)[0][0] for term, words in seen.items()}
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """The corpus's translatable terms with the encoder's unit vectors of the words they stand for."""
+
+    terms: tuple[str, ...]
+    words: tuple[str, ...]
+    vectors: np.ndarray  # float32, one row per term
+
+    @classmethod
+    def build(cls, words: dict[str, str], previous: "Bridge | None" = None) -> "Bridge":
+        """The bridge over `words` (term → word), sorted by term; a word `previous` already encoded is not
+        encoded again, so adding an article costs the encoding of its new words only."""
+        terms = tuple(sorted(words))
+        texts = [words[term] for term in terms]
+        known = {word: row for row, word in enumerate(previous.words)} if previous else {}
+        vectors = np.empty((len(terms), encoder.DIMENSIONS), dtype=np.float32)
+        old = [i for i, word in enumerate(texts) if word in known]
+        new = [i for i, word in enumerate(texts) if word not in known]
+        if old:
+            vectors[old] = previous.vectors[[known[texts[i]] for i in old]]
+        if new:
+            vectors[new] = encoder.dequantise(*encoder.quantise(encoder.encode([texts[i] for i in new])))
+        return cls(terms, tuple(texts), vectors)
+
+    @cached_property
+    def _by_script(self) -> dict[bool, tuple[np.ndarray, np.ndarray]]:
+        """{cyrillic?: (term rows, their vectors)}: a word is translated into the other script only."""
+        cyrillic = np.array([bool(CYRILLIC_RE.search(term)) for term in self.terms], dtype=bool)
+        return {script: (np.flatnonzero(cyrillic == script), self.vectors[cyrillic == script])
+                for script in (True, False)}
+
+    def translate(self, words: list[str]) -> list[tuple[str, ...]]:
+        """For each word (as the question writes it), the corpus terms of the other script that mean it,
+        closest first; none for a word with no close enough term."""
+        if not words:
+            return []
+        vectors = encoder.encode([word.lower() for word in words])
+        found = []
+        for word, vector in zip(words, vectors):
+            rows, candidates = self._by_script[not CYRILLIC_RE.search(word)]
+            if not len(rows):
+                found.append(())
+                continue
+            similarity = candidates @ vector
+            best = np.argpartition(-similarity, TRANSLATIONS - 1)[:TRANSLATIONS] \
+                if len(rows) > TRANSLATIONS else np.arange(len(rows))
+            best = best[np.argsort(-similarity[best])]
+            found.append(tuple(self.terms[rows[i]] for i in best if similarity[i] >= MIN_SIMILARITY))
+        return found
