@@ -210,7 +210,7 @@ class Engine:
             renamed[old_ids[kept]] = kept
             postings = Postings.combine([(reuse.index.postings.terms, renamed, *reuse.index.postings.triples()),
                                          (counted.terms, new, *counted.triples())], len(passages))
-            words = dict(zip(reuse.bridge.terms, reuse.bridge.words)) | words
+            words |= dict(zip(reuse.bridge.terms, reuse.bridge.words))  # a known term keeps its word
         else:
             terms, words = count_terms([p.text for p in passages], analyzer)
             postings = Postings.count(terms)

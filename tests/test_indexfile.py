@@ -65,6 +65,7 @@ def _same_index(a: Engine, b: Engine) -> None:
     # the encoder's output shifts in the last float digits with the batch a passage is encoded in; after int8
     # rounding that is at most one step (1/127 of a row's largest component) in a few components
     assert np.abs(a.vectors - b.vectors).max() < 2e-3
+    assert a.bridge.terms == b.bridge.terms and len(a.bridge.vectors) == len(a.bridge.terms)
 
 
 def test_a_changed_article_costs_only_that_article(corpus, work):

@@ -1,0 +1,62 @@
+"""The word bridge (issue 9): ordinary words meet their translations without a glossary; names, highlights
+and the saved index keep their rules."""
+
+import numpy as np
+
+from retrieval import Engine, encoder
+from retrieval.bridge import Bridge
+from retrieval.corpus import Corpus, Document
+
+PARAGRAPHS = ("The trade agreement between the two plants was signed in July.",
+              "The weather at the fair was hot and dry.",
+              "Norman Foster designed the new pavilion.")
+
+
+def _engine() -> Engine:
+    return Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", PARAGRAPHS),)))
+
+
+def test_an_ordinary_word_meets_its_translation_without_a_glossary():
+    engine = _engine()
+    query = engine.parse("Когда подписали торговое соглашение?")
+    translations = {word.terms - word.translations: word.translations for word in query.words}
+    assert any("agreement" in found for found in translations.values()), translations
+    assert all(word.known for word in query.words)
+    hit = engine.search("Когда подписали торговое соглашение?", k=1)[0]
+    assert hit.paragraph == 1
+    assert hit.spans == ()  # a translation ranks, it is not what the user wrote: nothing is marked
+
+
+def test_words_as_written_are_still_marked_beside_translations():
+    hit = _engine().search("When was the trade соглашение signed?", k=1)[0]
+    assert hit.paragraph == 1
+    assert sorted(hit.excerpt[a:b] for a, b in hit.spans) == ["signed", "trade"]
+
+
+def test_names_are_spelled_not_translated():
+    query = _engine().parse("Что спроектировал Норман Фостер?")
+    names = [word for word in query.words if any(term.startswith("~l:") for term in word.terms)]
+    assert len(names) == 2 and not any(word.translations for word in names)
+    assert _engine().search("Что спроектировал Норман Фостер?", k=1)[0].paragraph == 3
+
+
+def test_an_off_subject_question_is_not_made_known_by_its_common_words():
+    engine = _engine()
+    assert engine.search("Когда открывается новый аквапарк?") == []
+
+
+def test_a_known_word_is_never_encoded_twice(monkeypatch):
+    first = Bridge.build({"agreement": "agreement", "weather": "weather"})
+    encoded = []
+    encode = encoder.encode
+    monkeypatch.setattr(encoder, "encode", lambda texts: encoded.extend(texts) or encode(texts))
+    second = Bridge.build({"agreement": "agreement", "weather": "weather", "pavilion": "pavilion"}, first)
+    assert encoded == ["pavilion"]
+    assert second.terms == ("agreement", "pavilion", "weather")
+    assert np.array_equal(second.vectors[0], first.vectors[0]) and np.array_equal(second.vectors[2], first.vectors[1])
+    assert second.translate(["павильон"]) == [("pavilion",)] and second.translate([]) == []
+
+
+def test_a_bridge_with_no_word_of_the_other_script_translates_nothing():
+    bridge = Bridge.build({"agreement": "agreement"})
+    assert bridge.translate(["weather", "соглашение"]) == [(), ("agreement",)]
