@@ -83,21 +83,24 @@ class Bridge:
         return {script: (np.flatnonzero(cyrillic == script), self.vectors[cyrillic == script])
                 for script in (True, False)}
 
-    def translate(self, words: list[str]) -> list[tuple[str, ...]]:
-        """For each word (as the question writes it), the corpus terms of the other script that mean it,
-        closest first; none for a word with no close enough term."""
-        if not words:
-            return []
-        vectors = encoder.encode([word.lower() for word in words])
-        found = []
+    def translatable(self, words: list[str]) -> list[str]:
+        """The words this corpus can translate: those whose other script it has any word of."""
+        return [word for word in words if len(self._by_script[not CYRILLIC_RE.search(word)][0])]
+
+    def translate(self, words: list[str], vectors: np.ndarray) -> dict[str, tuple[str, ...]]:
+        """For each word (as the question writes it) with its vector (`encode_words`), the corpus terms of
+        the other script that mean it, closest first; none for a word with no close enough term."""
+        found = {}
         for word, vector in zip(words, vectors):
             rows, candidates = self._by_script[not CYRILLIC_RE.search(word)]
-            if not len(rows):
-                found.append(())
-                continue
             similarity = candidates @ vector
             best = np.argpartition(-similarity, TRANSLATIONS - 1)[:TRANSLATIONS] \
                 if len(rows) > TRANSLATIONS else np.arange(len(rows))
             best = best[np.argsort(-similarity[best])]
-            found.append(tuple(self.terms[rows[i]] for i in best if similarity[i] >= MIN_SIMILARITY))
+            found[word] = tuple(self.terms[rows[i]] for i in best if similarity[i] >= MIN_SIMILARITY)
         return found
+
+
+def word_texts(words: list[str]) -> list[str]:
+    """What the encoder is given for question words: lower-cased, as the bridge's own words are."""
+    return [word.lower() for word in words]

@@ -37,11 +37,11 @@ import numpy as np
 from . import encoder, indexfile
 from .analysis import Analyzer
 from .bm25 import BM25Index, Postings, top_k
-from .bridge import Bridge, count_terms
+from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_document
-from .query import MAX_QUESTION_CHARS, Query, parse_query
+from .query import MAX_QUESTION_CHARS, Query, parse_query, translatable_words
 from .tokens import CYRILLIC_RE
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -262,8 +262,18 @@ class Engine:
     def documents(self) -> tuple[Document, ...]:
         return self.corpus.documents
 
-    def parse(self, question: str) -> Query:
-        return parse_query(question, self.analyzer, self.index.doc_freq, self.index.corpus_size, self.bridge)
+    def parse(self, question: str, words: tuple[list[str], np.ndarray] | None = None) -> Query:
+        """The question analysed, its ordinary words translated through the bridge; `words` are the words
+        it can translate with their vectors, when already encoded."""
+        if words is None:
+            written = self.translatable(question)
+            words = written, encoder.encode(word_texts(written))
+        return parse_query(question, self.analyzer, self.index.doc_freq, self.index.corpus_size,
+                           self.bridge.translate(*words))
+
+    def translatable(self, question: str) -> list[str]:
+        """The question's words the bridge can translate into this corpus's other language."""
+        return self.bridge.translatable(translatable_words(question, self.analyzer))
 
     def _coverage(self, query: Query, candidates: np.ndarray) -> np.ndarray:
         """For each candidate passage, the share of the known question words' weight it contains."""
@@ -287,9 +297,12 @@ class Engine:
     def score(self, question: str, vector: np.ndarray | None = None) -> Scored:
         """Both signals for every candidate of `question`: the passages holding one of its terms, and the
         DENSE_CANDIDATES closest in meaning. `vector` is the question's, when already encoded."""
-        query = self.parse(question)
-        if vector is None:
-            vector = encode_question(question)
+        words = self.translatable(question)
+        if vector is None:  # the question and its words in one call: a call costs more than a few words
+            vector, word_vectors = encode_question(question, word_texts(words))
+        else:
+            word_vectors = encoder.encode(word_texts(words))
+        query = self.parse(question, (words, word_vectors))
         cosine = self.vectors @ vector
         lexical = self.index.candidate_scores(list(query.terms))
         translated = self.index.candidate_scores(list(query.translated))
@@ -417,10 +430,15 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     return Answers(scored.ids[answers], fused[answers])
 
 
-def encode_question(question: str) -> np.ndarray:
-    """The question's unit vector (of what the engine reads of it); zeros for a question with no text."""
+def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """The question's unit vector (of what the engine reads of it; zeros for a question with no text) and
+    those of `words`, in one encoder call."""
     question = question[:MAX_QUESTION_CHARS]
-    return encoder.encode([question])[0] if question.strip() else np.zeros(encoder.DIMENSIONS, dtype=np.float32)
+    texts = ([question] if question.strip() else []) + list(words)
+    vectors = encoder.encode(texts)
+    if not question.strip():
+        return np.zeros(encoder.DIMENSIONS, dtype=np.float32), vectors
+    return vectors[0], vectors[1:]
 
 
 def _is_russian(text: str) -> bool:

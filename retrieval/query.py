@@ -8,10 +8,11 @@ the other language from `bridge`) and matching any one of them means the word wa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
-from .analysis import Analyzer
+from .analysis import Analyzer, Token
 from .bm25 import coverage_idf
-from .bridge import Bridge, translatable
+from .bridge import translatable
 
 
 @dataclass(frozen=True)
@@ -44,27 +45,34 @@ MAX_QUESTION_WORDS = 64
 TRANSLATED_WEIGHT = 0.5
 
 
-def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int, bridge: Bridge | None = None) -> Query:
+def _words(text: str, analyzer: Analyzer) -> dict[frozenset[str], list[Token]]:
+    """The question's distinct content words (within the limits above), each with its occurrences."""
+    words: dict[frozenset[str], list[Token]] = {}  # a word inside a glossary phrase is found wherever the phrase is
+    for token in analyzer.analyze_question(text[:MAX_QUESTION_CHARS]):
+        if token.terms and (token.marks in words or len(words) < MAX_QUESTION_WORDS):
+            words.setdefault(token.marks, []).append(token)
+    return words
+
+
+def translatable_words(text: str, analyzer: Analyzer) -> list[str]:
+    """The question's words a bridge may translate, as written: ordinary words, not names (`bridge`)."""
+    return [text[same[0].start:same[0].end] for same in _words(text, analyzer).values() if translatable(same[0])]
+
+
+def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int,
+                translations: Mapping[str, tuple[str, ...]] | None = None) -> Query:
     """Analyse `text` (within the limits above); `doc_freq(term)` gives each term's passage count for
-    weighing its word; `bridge` adds each ordinary word's translations into the corpus's other language."""
+    weighing its word; `translations` gives words (as `translatable_words` writes them) their terms in the
+    corpus's other language."""
     text = text[:MAX_QUESTION_CHARS]
-    tokens: dict[frozenset[str], list] = {}  # a word inside a glossary phrase is found wherever the phrase is
-    for token in analyzer.analyze_question(text):
-        if token.terms and (token.marks in tokens or len(tokens) < MAX_QUESTION_WORDS):
-            tokens.setdefault(token.marks, []).append(token)
-    translated = {key: () for key in tokens}
-    if bridge is not None:
-        ordinary = [key for key, same in tokens.items() if translatable(same[0])]
-        written = [text[tokens[key][0].start:tokens[key][0].end] for key in ordinary]
-        translated.update(zip(ordinary, bridge.translate(written)))
-    words, terms, translations = [], [], []
-    for key, same in tokens.items():
-        extra = frozenset(translated[key]) - key
+    words, terms, translated = [], [], []
+    for key, same in _words(text, analyzer).items():
+        extra = frozenset((translations or {}).get(text[same[0].start:same[0].end], ())) - key
         for token in same:
             terms.extend(token.terms)
-            translations.extend(sorted(extra))
+            translated.extend(sorted(extra))
         freqs = {t: doc_freq(t) for t in key | extra}
         as_written = max(freqs[t] for t in key) > 0
         weight = min(coverage_idf(f, corpus_size) for f in freqs.values()) * (1 if as_written else TRANSLATED_WEIGHT)
         words.append(QueryWord(key | extra, weight, max(freqs.values()) > 0, extra, as_written))
-    return Query(text, tuple(words), tuple(terms), tuple(translations))
+    return Query(text, tuple(words), tuple(terms), tuple(translated))

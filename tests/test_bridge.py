@@ -4,7 +4,7 @@ and the saved index keep their rules."""
 import numpy as np
 
 from retrieval import Engine, encoder
-from retrieval.bridge import Bridge
+from retrieval.bridge import Bridge, word_texts
 from retrieval.corpus import Corpus, Document
 
 PARAGRAPHS = ("The trade agreement between the two plants was signed in July.",
@@ -54,9 +54,14 @@ def test_a_known_word_is_never_encoded_twice(monkeypatch):
     assert encoded == ["pavilion"]
     assert second.terms == ("agreement", "pavilion", "weather")
     assert np.array_equal(second.vectors[0], first.vectors[0]) and np.array_equal(second.vectors[2], first.vectors[1])
-    assert second.translate(["павильон"]) == [("pavilion",)] and second.translate([]) == []
+    assert _translate(second, ["павильон"]) == {"павильон": ("pavilion",)} and _translate(second, []) == {}
 
 
 def test_a_bridge_with_no_word_of_the_other_script_translates_nothing():
     bridge = Bridge.build({"agreement": "agreement"})
-    assert bridge.translate(["weather", "соглашение"]) == [(), ("agreement",)]
+    assert bridge.translatable(["weather", "соглашение"]) == ["соглашение"]
+    assert _translate(bridge, ["соглашение"]) == {"соглашение": ("agreement",)}
+
+
+def _translate(bridge: Bridge, words: list[str]) -> dict[str, tuple[str, ...]]:
+    return bridge.translate(words, encoder.encode(word_texts(words)))
