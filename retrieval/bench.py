@@ -38,6 +38,16 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def other_language_questions(source: Path) -> list[str]:
+    """The questions of the parallel SQuAD file in the other language (xquad.ru.… beside xquad.en.…),
+    question for question; none when there is no such file."""
+    for mine, other in ((".en.", ".ru."), (".ru.", ".en.")):
+        parallel = source.with_name(source.name.replace(mine, other))
+        if mine in source.name and source.is_file() and parallel.is_file():
+            return [q.text for q in load_squad(parallel, other.strip("."))[1]]
+    return []
+
+
 def source_texts(source: Path, questions_file: Path | None) -> tuple[list[str], list[str], str]:
     """(sentences, questions, language) from a SQuAD file or a corpus folder (+ a question file)."""
     if source.is_dir():
@@ -109,20 +119,27 @@ def build_step(folder: Path, questions: list[str], baseline_queries: int) -> dic
             "build_peak_mib": _peak_mib()}
 
 
-def serve_step(folder: Path, questions: list[str]) -> dict:
-    """Start as the bot does (load the saved index), then answer every question with the full search."""
+def serve_step(folder: Path, questions: list[str], other_language: list[str]) -> dict:
+    """Start as the bot does (load the saved index), then answer every question with the full search: the
+    questions in the corpus's language, then the same in the other language (the word bridge at work)."""
     started = time.perf_counter()
     from .engine import Engine
     engine = Engine.load(folder)
     load_seconds = time.perf_counter() - started
-    latencies = []
-    for question in questions:
-        t0 = time.perf_counter()
-        engine.search(question, k=3)
-        latencies.append(time.perf_counter() - t0)
-    latencies.sort()
-    return {"load_s": load_seconds, "p50_ms": latencies[len(latencies) // 2] * 1000,
-            "p95_ms": latencies[int(len(latencies) * 0.95)] * 1000, "serve_peak_mib": _peak_mib()}
+
+    def percentiles(asked: list[str]) -> tuple[float, float]:
+        latencies = []
+        for question in asked:
+            t0 = time.perf_counter()
+            engine.search(question, k=3)
+            latencies.append(time.perf_counter() - t0)
+        latencies.sort()
+        return (latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.95)] * 1000) \
+            if latencies else (float("nan"), float("nan"))
+
+    (p50, p95), (other_p50, other_p95) = percentiles(questions), percentiles(other_language)
+    return {"load_s": load_seconds, "p50_ms": p50, "p95_ms": p95, "other_p50_ms": other_p50,
+            "other_p95_ms": other_p95, "serve_peak_mib": _peak_mib()}
 
 
 def articles_step(folder: Path, questions: list[str], new_article: str) -> dict:
@@ -166,9 +183,11 @@ def run_articles(source: Path, articles: int, questions_file: Path | None, seed:
         "new 10-paragraph article, re-indexing included."])
 
 
-def _child(step: str, folder: Path, questions: list[str], baseline_queries: int, new_article: str = "") -> dict:
+def _child(step: str, folder: Path, questions: list[str], baseline_queries: int, new_article: str = "",
+           other_language: list[str] = ()) -> dict:
     payload = json.dumps({"step": step, "folder": str(folder), "questions": questions,
-                          "baseline_queries": baseline_queries, "new_article": new_article})
+                          "baseline_queries": baseline_queries, "new_article": new_article,
+                          "other_language": list(other_language)})
     result = subprocess.run([sys.executable, "-m", "retrieval.bench"], input=payload, capture_output=True,
                             text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -179,24 +198,30 @@ def run(source: Path, sizes: list[int], questions_file: Path | None, query_count
     sentences, questions, language = source_texts(source, questions_file)
     if not sentences or not questions:
         raise SystemExit(f"error: {source} gave no sentences or no questions (pass --questions)")
-    questions = random.Random(seed).sample(questions, min(query_count, len(questions)))
-    lines = [f"Resampled from {len(sentences)} sentences of {source}; {len(questions)} real questions.",
+    others = other_language_questions(source)
+    chosen = random.Random(seed).sample(range(len(questions)), min(query_count, len(questions)))
+    questions, others = [questions[i] for i in chosen], [others[i] for i in chosen] if others else []
+    lines = [f"Resampled from {len(sentences)} sentences of {source}; {len(questions)} real questions"
+             f"{', and the same in the other language (x)' if others else ''}.",
              f"{'passages':>9} {'build s':>8} {'encode/s':>8} {'index MiB':>9} {'load s':>7} {'p50 ms':>7} "
-             f"{'p95 ms':>7} {'score ms':>8} {'bm25 ms':>8} {'ratio':>6} {'build MiB':>9} {'serve MiB':>9}"]
+             f"{'p95 ms':>7} {'x p50':>7} {'x p95':>7} {'score ms':>8} {'bm25 ms':>8} {'ratio':>6} {'build MiB':>9} "
+             f"{'serve MiB':>9}"]
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "corpus"
             write_corpus(folder, sentences, size, language, seed)
             built = _child("build", folder, questions, baseline_queries)
-            served = _child("serve", folder, questions, baseline_queries)
+            served = _child("serve", folder, questions, baseline_queries, other_language=others)
         ratio = built["rank_bm25_ms"] / max(built["score_ms"], 1e-6)
         lines.append(f"{built['passages']:9d} {built['build_s']:8.1f} {built['encoded_per_s']:8.0f} "
                      f"{built['index_mib']:9.1f} {served['load_s']:7.2f} {served['p50_ms']:7.2f} "
-                     f"{served['p95_ms']:7.2f} {built['score_ms']:8.3f} {built['rank_bm25_ms']:8.2f} "
+                     f"{served['p95_ms']:7.2f} {served['other_p50_ms']:7.2f} {served['other_p95_ms']:7.2f} "
+                     f"{built['score_ms']:8.3f} {built['rank_bm25_ms']:8.2f} "
                      f"{ratio:6.0f} {built['build_peak_mib']:9.0f} {served['serve_peak_mib']:9.0f}")
         print(lines[-1], file=sys.stderr, flush=True)
     lines.append("build: analysis, BM25 and passage vectors, saved. encode/s: passages the encoder embeds per second. "
-                 "p50/p95: the whole search (question encoding, both signals, answer-or-refuse, excerpts). score ms: "
+                 "p50/p95: the whole search (question encoding, both signals, answer-or-refuse, excerpts); x p50/x p95: "
+                 "the same questions in the other language, translated by the word bridge. score ms: "
                  "BM25 scoring and top-10 only, median, beside rank-bm25 get_scores + top-10 on the same terms.")
     return "\n".join(lines)
 
@@ -207,7 +232,7 @@ if __name__ == "__main__":
     if job["step"] == "build":
         result = build_step(folder, questions, job["baseline_queries"])
     elif job["step"] == "serve":
-        result = serve_step(folder, questions)
+        result = serve_step(folder, questions, job["other_language"])
     else:
         result = articles_step(folder, questions, job["new_article"])
     print(json.dumps(result))

@@ -1,24 +1,29 @@
 """The search engine: corpus in, ranked cited hits out. The only thing the bot needs from retrieval.
 
 A question is scored by two signals over every passage that could answer it: BM25 on analysed words (the
-backbone: exact names, numbers, terms), and the cosine between the multilingual encoder's vectors of the
-question and the passage (what words cannot see: the other language, paraphrase). Candidates come from both:
-every passage holding a question term, and the passages closest in meaning. Then `Rule` decides, in two steps:
+backbone: exact names, numbers, terms; the question's ordinary words also bring their translations into the
+corpus's other language, from `bridge`, scored apart), and the cosine between the multilingual encoder's
+vectors of the question and the passage (what words cannot see: paraphrase, the other language where the
+bridge finds no word). Candidates come from both: every passage holding a question term or translation, and
+the passages closest in meaning. Then `Rule` decides, in two steps:
 
 1. Does the corpus cover the question at all? A logistic model over a few features of the question against
-   this corpus (`features`): how many of its words the corpus knows and how much of their weight the best
-   passage holds, how much weight lies in words the corpus has never seen (a name from another subject), the
-   best cosine and how far it stands above the corpus's mean, and how many candidates are in the other
-   language. The meaning alone answers only with a passage at least `meaning_min_cosine` close. Its weights are fitted on a
+   this corpus (`features`): how many of its words the corpus knows (as written, and in translation) and how
+   much of their weight the best passage holds, how much weight lies in words the corpus has never seen (a
+   name from another subject), the best cosine and how far it stands above the corpus's mean, whether one
+   passage holds both the words and the meaning, and how many candidates are in the other language. The
+   meaning alone answers only with a passage at least `meaning_min_cosine` close. Its weights are fitted on a
    calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because a
    refused answerable question costs a user more than a weak answer to an off-topic one.
-   The word rule answers too: at least `min_known_share` of the question's words occur in the corpus and a
+   The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
+   found in translation counts `translated_known` of one) and a
    passage holds `min_coverage` of their idf weight with a cosine of at least `lexical_min_cosine` (the model
    alone misjudges a small corpus about one subject, where every passage is close to an on-topic question).
 2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight, and
-   when the meaning answered, the closest passage in meaning; ranked by BM25 / (best BM25 of the question)
-   + w × cosine, where w grows with the share of question words that passages of the candidate's language
-   do not hold: for a passage in the other language BM25 sees only names, and the meaning must lead.
+   when the meaning answered, the closest passage in meaning; ranked by W / (best W of the question)
+   + w × cosine, where W is BM25 plus `translation_weight` × the translations' BM25, and w grows with the
+   share of question words that passages of the candidate's language do not hold: where BM25 sees only
+   names, the meaning must lead.
 
 Near-identical excerpts (the same sentence reported by two articles) are returned once.
 """
@@ -72,8 +77,7 @@ class Rule:
     weight_known: float = 0.5  # the cosine's weight in the fused score, when every question word is known
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
     translation_weight: float = 0.5  # a translated word's BM25, against a word as written
-    translation_trust: float = 1.0  # how far a translated word counts as known in the fused score's weight
-    translated_known: float = 1.0  # and in the word rule's known share
+    translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
 
 
 DEFAULT_RULE = Rule()
@@ -95,9 +99,8 @@ class Scored:
     cosine: np.ndarray
     coverage: np.ndarray  # share of the known question words' weight the passage holds
     background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
-    known_in_language: np.ndarray  # per candidate: share of the question's words as written that passages of
-    # its language hold
-    found_in_language: np.ndarray  # the same, translations included
+    known_in_language: np.ndarray  # per candidate: share of the question's words (as written or translated)
+    # that passages of its language hold
 
     @property
     def known_share(self) -> float:
@@ -284,13 +287,12 @@ class Engine:
             covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
         return covered / sum(word.weight for word in known) if known else covered
 
-    def _known_in_language(self, query: Query, translated: bool) -> np.ndarray:
-        """[share of the question's words that English passages hold, share that Russian passages hold], by
-        the words as written or with their translations too."""
+    def _known_in_language(self, query: Query) -> np.ndarray:
+        """[share of the question's words that English passages hold, share that Russian passages hold], a
+        word counting as held when any of its terms or translations is."""
         found = np.zeros(2)
         for word in query.words:
-            terms = word.terms if translated else word.terms - word.translations
-            languages = self._russian[np.concatenate([self.index.postings_of(t) for t in terms])]
+            languages = self._russian[np.concatenate([self.index.postings_of(t) for t in word.terms])]
             found += [bool((~languages).any()), bool(languages.any())]
         return found / max(len(query.words), 1)
 
@@ -316,7 +318,7 @@ class Engine:
         language = self._russian[ids].astype(int)
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
                       cosine[ids], self._coverage(query, ids), float(cosine.mean()) if len(cosine) else 0.0,
-                      self._known_in_language(query, False)[language], self._known_in_language(query, True)[language])
+                      self._known_in_language(query)[language])
 
     def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
@@ -331,8 +333,7 @@ class Engine:
             passage = self.passages[passage_id]
             if any(hit.excerpt in passage.text for hit in hits):
                 continue  # before the costly analysis
-            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
-                                     scored.vector, bool(self._russian[passage_id] != scored.russian))
+            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query, scored.vector)
             if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
                 continue
             shown_terms.append(excerpt.terms)
@@ -424,8 +425,7 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     answers = lexical | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
     words = scored.bm25 + rule.translation_weight * scored.translated_bm25
     best = words.max()
-    known = (1 - rule.translation_trust) * scored.known_in_language + rule.translation_trust * scored.found_in_language
-    weight = rule.weight_known + rule.weight_unknown * (1 - known) ** 2
+    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
     fused = (words / best if best > 0 else words) + weight * scored.cosine
     return Answers(scored.ids[answers], fused[answers])
 

@@ -65,3 +65,14 @@ def test_a_bridge_with_no_word_of_the_other_script_translates_nothing():
 
 def _translate(bridge: Bridge, words: list[str]) -> dict[str, tuple[str, ...]]:
     return bridge.translate(words, encoder.encode(word_texts(words)))
+
+
+def test_when_no_word_matches_the_excerpt_is_the_window_closest_in_meaning():
+    from retrieval.analysis import Analyzer
+    from retrieval.excerpt import choose_excerpt
+    from retrieval.query import Query
+    passage = ("The pavilion was painted blue and white. Visitors could taste Belarusian cheese and bread. "
+               "The stand closed at six in the evening.")
+    vector = encoder.encode(["Какую еду можно было попробовать?"])[0]
+    excerpt = choose_excerpt(passage, Analyzer().analyze(passage), Query("?", (), ()), vector)
+    assert excerpt.text.startswith("Visitors could taste Belarusian cheese") and excerpt.spans == ()

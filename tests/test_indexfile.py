@@ -165,7 +165,19 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
          "--baseline-queries", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
-    assert [int(row[0]) for row in rows] == [60, 120] and all(len(row) == 12 for row in rows)  # passages … serve MiB
+    assert [int(row[0]) for row in rows] == [60, 120] and all(len(row) == 14 for row in rows)  # passages … serve MiB
+    assert all(row[7] == row[8] == "nan" for row in rows)  # a corpus folder has no parallel questions
+
+
+def test_bench_times_the_same_questions_in_the_other_language():
+    from conftest import XQUAD
+    from retrieval.bench import other_language_questions, source_texts
+    if not (XQUAD / "xquad.ru.dev.json").exists():
+        pytest.skip("shared/xquad not present")
+    english = source_texts(XQUAD / "xquad.en.dev.json", None)[1]
+    russian = other_language_questions(XQUAD / "xquad.en.dev.json")
+    assert len(russian) == len(english) and russian[0] != english[0] and any("а" <= c <= "я" for c in russian[0])
+    assert other_language_questions(ROOT / "corpus") == []
 
 
 # --- index files of the wrong shape (issue 8, item 4): each is refused and rebuilt, never a crash or a hang ----
