@@ -46,7 +46,7 @@ from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_document
-from .query import MAX_QUESTION_CHARS, Query, parse_query, translatable_words
+from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
 from .tokens import CYRILLIC_RE
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -98,6 +98,7 @@ class Scored:
     translated_bm25: np.ndarray  # of their translations (`bridge`)
     cosine: np.ndarray
     coverage: np.ndarray  # share of the known question words' weight the passage holds
+    coverage_in_language: np.ndarray  # the same without words only the other language holds (in translation)
     background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
     known_in_language: np.ndarray  # per candidate: share of the question's words (as written or translated)
     # that passages of its language hold
@@ -179,6 +180,7 @@ class Engine:
         self.bridge = bridge
         self.key = key  # what the index was made with, when loaded from a folder: lets the next load reuse it
         self._russian = np.array([corpus.documents[p.doc].language == "ru" for p in passages], dtype=bool)
+        self._term_languages = _term_languages(index.postings, self._russian)
 
     @classmethod
     def build(cls, corpus: Corpus, analyzer: Analyzer | None = None, reuse: indexfile.SavedIndex | None = None,
@@ -265,46 +267,60 @@ class Engine:
     def documents(self) -> tuple[Document, ...]:
         return self.corpus.documents
 
-    def parse(self, question: str, words: tuple[list[str], np.ndarray] | None = None) -> Query:
-        """The question analysed, its ordinary words translated through the bridge; `words` are the words
-        it can translate with their vectors, when already encoded."""
-        if words is None:
-            written = self.translatable(question)
-            words = written, encoder.encode(word_texts(written))
-        return parse_query(question, self.analyzer, self.index.doc_freq, self.index.corpus_size,
-                           self.bridge.translate(*words))
+    def parse(self, question: str) -> Query:
+        """The question analysed, its ordinary words translated through the bridge."""
+        return self._query(question, *self._translatable(question))[0]
 
-    def translatable(self, question: str) -> list[str]:
-        """The question's words the bridge can translate into this corpus's other language."""
-        return self.bridge.translatable(translatable_words(question, self.analyzer))
+    def _translatable(self, question: str) -> tuple[dict, list[str]]:
+        """The question's words, and those the bridge can translate into this corpus's other language."""
+        words = question_words(question, self.analyzer)
+        return words, self.bridge.translatable(translatable_words(question, words))
 
-    def _coverage(self, query: Query, candidates: np.ndarray) -> np.ndarray:
-        """For each candidate passage, the share of the known question words' weight it contains."""
-        known = query.known_words
+    def _query(self, question: str, words: dict, written: list[str], vector: np.ndarray | None = None
+               ) -> tuple[Query, np.ndarray]:
+        """The query and the question's vector (`vector`, when already encoded); the question and its words
+        are encoded in one call: a call costs more than a few words."""
+        if vector is None:
+            vector, word_vectors = encode_question(question, word_texts(written))
+        else:
+            word_vectors = encoder.encode(word_texts(written))
+        return parse_query(question, words, self.index.doc_freq, self.index.corpus_size,
+                           self.bridge.translate(written, word_vectors)), vector
+
+    def _languages(self, query: Query) -> np.ndarray:
+        """Per question word: [whether English passages hold it, whether Russian ones do], a word counting
+        as held when any of its terms or translations is."""
+        held = np.zeros((len(query.words), 2), dtype=bool)
+        for i, word in enumerate(query.words):
+            rows = [row for row in map(self.index.vocabulary.get, word.terms) if row is not None]
+            held[i] = self._term_languages[rows].any(axis=0)
+        return held
+
+    def _coverage(self, query: Query, candidates: np.ndarray, languages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each candidate passage, the share of the known question words' weight it contains; and the
+        same leaving out of its total the words known only in translation that no passage of its language
+        holds (such a word, an uncertain translation like "how long" → "долгосрочный", cannot be missing
+        from a passage of that language: what chooses the passages shown, not whether to answer)."""
         covered = np.zeros(len(candidates))
-        for word in known:
-            docs = np.unique(np.concatenate([self.index.postings_of(t) for t in word.terms]))
-            covered[np.isin(candidates, docs, assume_unique=True)] += word.weight
-        return covered / sum(word.weight for word in known) if known else covered
-
-    def _known_in_language(self, query: Query) -> np.ndarray:
-        """[share of the question's words that English passages hold, share that Russian passages hold], a
-        word counting as held when any of its terms or translations is."""
-        found = np.zeros(2)
+        held = np.zeros(self.index.corpus_size, dtype=bool)  # a mask: a common word's postings are long
         for word in query.words:
-            languages = self._russian[np.concatenate([self.index.postings_of(t) for t in word.terms])]
-            found += [bool((~languages).any()), bool(languages.any())]
-        return found / max(len(query.words), 1)
+            held[:] = False
+            for term in word.terms:
+                held[self.index.postings_of(term)] = True
+            covered += word.weight * held[candidates]
+        weights = np.array([word.weight for word in query.words])
+        known = np.array([word.known for word in query.words], dtype=bool)
+        written = np.array([word.known_as_written for word in query.words], dtype=bool)
+        total = weights @ known if len(weights) else 0.0
+        in_language = (weights @ (languages | written[:, None]) if len(weights) else np.zeros(2))
+        in_language = in_language[self._russian[candidates].astype(int)]
+        return (covered / total if total > 0 else covered,
+                np.divide(covered, in_language, out=np.zeros(len(candidates)), where=in_language > 0))
 
     def score(self, question: str, vector: np.ndarray | None = None) -> Scored:
         """Both signals for every candidate of `question`: the passages holding one of its terms, and the
         DENSE_CANDIDATES closest in meaning. `vector` is the question's, when already encoded."""
-        words = self.translatable(question)
-        if vector is None:  # the question and its words in one call: a call costs more than a few words
-            vector, word_vectors = encode_question(question, word_texts(words))
-        else:
-            word_vectors = encoder.encode(word_texts(words))
-        query = self.parse(question, (words, word_vectors))
+        query, vector = self._query(question, *self._translatable(question), vector)
         cosine = self.vectors @ vector
         lexical = self.index.candidate_scores(list(query.terms))
         translated = self.index.candidate_scores(list(query.translated))
@@ -315,10 +331,11 @@ class Engine:
         bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
         translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
         russian = _is_russian(question)
-        language = self._russian[ids].astype(int)
+        languages = self._languages(query)
+        known_in_language = languages.mean(axis=0) if len(languages) else np.zeros(2)
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
-                      cosine[ids], self._coverage(query, ids), float(cosine.mean()) if len(cosine) else 0.0,
-                      self._known_in_language(query)[language])
+                      cosine[ids], *self._coverage(query, ids, languages),
+                      float(cosine.mean()) if len(cosine) else 0.0, known_in_language[self._russian[ids].astype(int)])
 
     def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
@@ -422,7 +439,8 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
         return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too
-    answers = lexical | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
+    holding = words_known & (scored.coverage_in_language >= rule.min_coverage - 1e-12)
+    answers = holding | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
     words = scored.bm25 + rule.translation_weight * scored.translated_bm25
     best = words.max()
     weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
@@ -439,6 +457,14 @@ def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, n
     if not question.strip():
         return np.zeros(encoder.DIMENSIONS, dtype=np.float32), vectors
     return vectors[0], vectors[1:]
+
+
+def _term_languages(postings: Postings, russian: np.ndarray) -> np.ndarray:
+    """Per term: [whether English passages hold it, whether Russian passages do]."""
+    if not len(postings.terms):
+        return np.zeros((0, 2), dtype=bool)
+    in_russian = np.add.reduceat(russian[postings.doc_ids].astype(np.int64), postings.indptr[:-1])
+    return np.stack([in_russian < np.diff(postings.indptr), in_russian > 0], axis=1)
 
 
 def _is_russian(text: str) -> bool:

@@ -45,8 +45,9 @@ MAX_QUESTION_WORDS = 64
 TRANSLATED_WEIGHT = 0.5
 
 
-def _words(text: str, analyzer: Analyzer) -> dict[frozenset[str], list[Token]]:
-    """The question's distinct content words (within the limits above), each with its occurrences."""
+def question_words(text: str, analyzer: Analyzer) -> dict[frozenset[str], list[Token]]:
+    """The question's distinct content words (within the limits above), each with its occurrences: what
+    `translatable_words` and `parse_query` read, so a question is analysed once."""
     words: dict[frozenset[str], list[Token]] = {}  # a word inside a glossary phrase is found wherever the phrase is
     for token in analyzer.analyze_question(text[:MAX_QUESTION_CHARS]):
         if token.terms and (token.marks in words or len(words) < MAX_QUESTION_WORDS):
@@ -54,19 +55,19 @@ def _words(text: str, analyzer: Analyzer) -> dict[frozenset[str], list[Token]]:
     return words
 
 
-def translatable_words(text: str, analyzer: Analyzer) -> list[str]:
+def translatable_words(text: str, words: dict[frozenset[str], list[Token]]) -> list[str]:
     """The question's words a bridge may translate, as written: ordinary words, not names (`bridge`)."""
-    return [text[same[0].start:same[0].end] for same in _words(text, analyzer).values() if translatable(same[0])]
+    return [text[same[0].start:same[0].end] for same in words.values() if translatable(same[0])]
 
 
-def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int,
+def parse_query(text: str, words: dict[frozenset[str], list[Token]], doc_freq, corpus_size: int,
                 translations: Mapping[str, tuple[str, ...]] | None = None) -> Query:
-    """Analyse `text` (within the limits above); `doc_freq(term)` gives each term's passage count for
+    """The query of `text` from its `question_words`; `doc_freq(term)` gives each term's passage count for
     weighing its word; `translations` gives words (as `translatable_words` writes them) their terms in the
     corpus's other language."""
     text = text[:MAX_QUESTION_CHARS]
-    words, terms, translated = [], [], []
-    for key, same in _words(text, analyzer).items():
+    parsed, terms, translated = [], [], []
+    for key, same in words.items():
         extra = frozenset((translations or {}).get(text[same[0].start:same[0].end], ())) - key
         for token in same:
             terms.extend(token.terms)
@@ -74,5 +75,5 @@ def parse_query(text: str, analyzer: Analyzer, doc_freq, corpus_size: int,
         freqs = {t: doc_freq(t) for t in key | extra}
         as_written = max(freqs[t] for t in key) > 0
         weight = min(coverage_idf(f, corpus_size) for f in freqs.values()) * (1 if as_written else TRANSLATED_WEIGHT)
-        words.append(QueryWord(key | extra, weight, max(freqs.values()) > 0, extra, as_written))
-    return Query(text, tuple(words), tuple(terms), tuple(translated))
+        parsed.append(QueryWord(key | extra, weight, max(freqs.values()) > 0, extra, as_written))
+    return Query(text, tuple(parsed), tuple(terms), tuple(translated))
