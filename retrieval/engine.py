@@ -19,7 +19,8 @@ the passages closest in meaning. Then `Rule` decides, in two steps:
    found in translation counts `translated_known` of one) and a
    passage holds `min_coverage` of their idf weight with a cosine of at least `lexical_min_cosine` (the model
    alone misjudges a small corpus about one subject, where every passage is close to an on-topic question).
-2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight, and
+2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight (not
+   counting, for a passage, words only the other language holds in translation), and
    when the meaning answered, the closest passage in meaning; ranked by W / (best W of the question)
    + w × cosine, where W is BM25 plus `translation_weight` × the translations' BM25, and w grows with the
    share of question words that passages of the candidate's language do not hold: where BM25 sees only
@@ -111,8 +112,8 @@ class Scored:
 
     @property
     def written_share(self) -> float:
-        """Share of the question's words the corpus holds as written: what the word rule asks (translations
-        of common words would make any question look known)."""
+        """Share of the question's words the corpus holds as written (the word rule counts a word held only
+        in translation as `translated_known` of one)."""
         words = self.query.words
         return sum(word.known_as_written for word in words) / len(words) if words else 0.0
 
