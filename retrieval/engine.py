@@ -56,6 +56,9 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 NEAR_DUPLICATE = 0.8
 # Passages closest in meaning that become candidates even without a shared word.
 DENSE_CANDIDATES = 64
+# Passages that become candidates through translations alone, the best by their BM25: translations are
+# often common words, and in a large corpus thousands of passages hold them (no effect below this size).
+TRANSLATED_CANDIDATES = 1000
 
 
 # Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse").
@@ -325,6 +328,9 @@ class Engine:
         cosine = self.vectors @ vector
         lexical = self.index.candidate_scores(list(query.terms))
         translated = self.index.candidate_scores(list(query.translated))
+        if len(translated[0]) > TRANSLATED_CANDIDATES:
+            best = np.sort(np.argpartition(-translated[1], TRANSLATED_CANDIDATES)[:TRANSLATED_CANDIDATES])
+            translated = translated[0][best], translated[1][best]
         nearest = np.argpartition(-cosine, DENSE_CANDIDATES)[:DENSE_CANDIDATES] \
             if len(cosine) > DENSE_CANDIDATES else np.arange(len(cosine))
         ids = np.union1d(np.union1d(lexical[0], translated[0]), nearest).astype(np.int32)
