@@ -74,7 +74,7 @@ class Bridge:
         if old:
             vectors[old] = previous.vectors[[known[texts[i]] for i in old]]
         if new:
-            vectors[new] = encoder.dequantise(*encoder.quantise(encoder.encode([texts[i] for i in new])))
+            vectors[new] = encoder.as_saved(encoder.encode([texts[i] for i in new]))
         return cls(terms, tuple(texts), vectors)
 
     @cached_property
@@ -89,7 +89,7 @@ class Bridge:
         return [word for word in words if len(self._by_script[not CYRILLIC_RE.search(word)][0])]
 
     def translate(self, words: list[str], vectors: np.ndarray) -> dict[str, tuple[str, ...]]:
-        """For each word (as the question writes it) with its vector (`encode_words`), the corpus terms of
+        """For each word (as the question writes it) with its vector (the encoder's, of `word_texts`), the corpus terms of
         the other script that mean it, closest first; none for a word with no close enough term."""
         found = {}
         for word, vector in zip(words, vectors):

@@ -272,24 +272,19 @@ class Engine:
         return self.corpus.documents
 
     def parse(self, question: str) -> Query:
-        """The question analysed, its ordinary words translated through the bridge."""
-        return self._query(question, *self._translatable(question))[0]
+        """The question analysed, its ordinary words translated through the bridge (the question itself is
+        not encoded: nothing here needs its vector)."""
+        words, written = self._translatable(question)
+        return self._parse(question, words, written, encoder.encode(word_texts(written)))
 
     def _translatable(self, question: str) -> tuple[dict, list[str]]:
         """The question's words, and those the bridge can translate into this corpus's other language."""
         words = question_words(question, self.analyzer)
         return words, self.bridge.translatable(translatable_words(question, words))
 
-    def _query(self, question: str, words: dict, written: list[str], vector: np.ndarray | None = None
-               ) -> tuple[Query, np.ndarray]:
-        """The query and the question's vector (`vector`, when already encoded); the question and its words
-        are encoded in one call: a call costs more than a few words."""
-        if vector is None:
-            vector, word_vectors = encode_question(question, word_texts(written))
-        else:
-            word_vectors = encoder.encode(word_texts(written))
+    def _parse(self, question: str, words: dict, written: list[str], word_vectors: np.ndarray) -> Query:
         return parse_query(question, words, self.index.doc_freq, self.index.corpus_size,
-                           self.bridge.translate(written, word_vectors)), vector
+                           self.bridge.translate(written, word_vectors))
 
     def _languages(self, query: Query) -> np.ndarray:
         """Per question word: [whether English passages hold it, whether Russian ones do], a word counting
@@ -324,7 +319,12 @@ class Engine:
     def score(self, question: str, vector: np.ndarray | None = None) -> Scored:
         """Both signals for every candidate of `question`: the passages holding one of its terms, and the
         DENSE_CANDIDATES closest in meaning. `vector` is the question's, when already encoded."""
-        query, vector = self._query(question, *self._translatable(question), vector)
+        words, written = self._translatable(question)
+        if vector is None:  # the question and its words in one call: a call costs more than a few words
+            vector, word_vectors = encode_question(question, word_texts(written))
+        else:
+            word_vectors = encoder.encode(word_texts(written))
+        query = self._parse(question, words, written, word_vectors)
         cosine = self.vectors @ vector
         lexical = self.index.candidate_scores(list(query.terms))
         translated = self.index.candidate_scores(list(query.translated))
@@ -492,7 +492,7 @@ def encode_passages(texts: list[str], batch: int = 256) -> np.ndarray:
                   flush=True)
     if show:
         print(file=sys.stderr)
-    return encoder.dequantise(*encoder.quantise(vectors))
+    return encoder.as_saved(vectors)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
