@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import nullcontext
 from functools import lru_cache
 from importlib import metadata
 
@@ -61,6 +62,16 @@ def _model():
 def _loaded():
     with _lock:  # one load, even when a question arrives while `warm_up` is loading
         return _model()
+
+
+def backend():
+    """The package's loaded forward pass, for `composed`, which reads its weights."""
+    return _loaded()._model
+
+
+def blas_threads(model):
+    """A context capping BLAS threads as the package does around its own forward pass."""
+    return model._threadpool(limits=model.threads, user_api="blas") if model._threadpool else nullcontext()
 
 
 def warm_up() -> None:

@@ -40,13 +40,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import encoder, indexfile
+from . import composed, encoder, indexfile
 from .analysis import Analyzer
 from .bm25 import BM25Index, Postings, top_k
 from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_document
+from .sentences import SentenceVectors
 from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
 from .tokens import CYRILLIC_RE
 
@@ -59,11 +60,14 @@ DENSE_CANDIDATES = 64
 # Passages that become candidates through translations alone, the best by their BM25: translations are
 # often common words, and in a large corpus thousands of passages hold them (no effect below this size).
 TRANSLATED_CANDIDATES = 1000
+# Candidates whose best sentence is compared with the question: the closest passages in meaning and the
+# best by words, this many of each (the rest keep the passage's cosine; they rank too low to matter).
+SENTENCE_CANDIDATES = 32
 
 
 # Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse").
-DECISION_WEIGHTS = (-2.65, -3.126, -2.153, 6.631, -3.445, 14.734, -8.935, 0.775, 6.68, 3.893, -7.098, -1.551, 10.283,
-                    12.436, -1.575, -11.233)
+DECISION_WEIGHTS = (-1.948, -3.547, -2.243, 6.046, -4.017, 16.628, -10.005, 0.381, 8.014, 3.95, -7.299, -1.742,
+                    10.687, 14.118, -1.804, -12.515)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class Rule:
     min_coverage: float = 0.5
     meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this
     near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
-    weight_known: float = 0.5  # the cosine's weight in the fused score, when every question word is known
+    weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
     translation_weight: float = 0.5  # a translated word's BM25, against a word as written
     translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
@@ -175,12 +179,14 @@ class Engine:
     """A loaded corpus with its analyser, BM25 index and passage vectors; build once, search many times."""
 
     def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index,
-                 vectors: np.ndarray, bridge: Bridge, key: indexfile.IndexKey | None = None):
+                 vectors: np.ndarray, sentences: SentenceVectors, bridge: Bridge,
+                 key: indexfile.IndexKey | None = None):
         self.corpus = corpus
         self.analyzer = analyzer
         self.passages = passages
         self.index = index
         self.vectors = vectors
+        self.sentences = sentences
         self.bridge = bridge
         self.key = key  # what the index was made with, when loaded from a folder: lets the next load reuse it
         self._russian = np.array([corpus.documents[p.doc].language == "ru" for p in passages], dtype=bool)
@@ -211,7 +217,13 @@ class Engine:
         vectors = np.empty((len(passages), encoder.DIMENSIONS), dtype=np.float32)
         if len(kept):
             vectors[kept] = reuse.vectors[old_ids[kept]]
-        vectors[new] = encode_passages([passages[i].text for i in new])
+        vectors[new], fresh_sentences = encode_passages([passages[i].text for i in new])
+        if reuse is not None:  # each passage's sentences, from the saved index or the new ones after them
+            in_both = old_ids.copy()
+            in_both[new] = reuse.sentences.passages + np.arange(len(new))
+            sentences = SentenceVectors.join([reuse.sentences, fresh_sentences]).select(in_both)
+        else:
+            sentences = fresh_sentences
         if reuse and reuse.index is not None:
             terms, words = count_terms([passages[i].text for i in new], analyzer)
             counted = Postings.count(terms)
@@ -226,7 +238,7 @@ class Engine:
         vocabulary = frozenset(postings.terms)
         bridge = Bridge.build({term: word for term, word in words.items() if term in vocabulary},
                               reuse.bridge if reuse else None)
-        return cls(corpus, analyzer, passages, BM25Index(postings), vectors, bridge, key)
+        return cls(corpus, analyzer, passages, BM25Index(postings), vectors, sentences, bridge, key)
 
     @classmethod
     def load(cls, root: Path | str = DEFAULT_CORPUS, saved_index: bool = True,
@@ -250,7 +262,8 @@ class Engine:
         corpus = load_corpus(root, {a.digest: a.article for a in reuse.articles} if reuse else None)
         if reuse is not None and reuse.index is not None and reuse.digests == corpus.digests:
             encoder.warm_up()
-            return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, reuse.bridge, key)
+            return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, reuse.sentences,
+                       reuse.bridge, key)
         analyzer = Analyzer(reuse.glossary) if reuse is not None and reuse.glossary is not None else None
         engine = cls.build(corpus, analyzer, reuse, key)
         indexfile.save(path, engine.snapshot())
@@ -264,8 +277,8 @@ class Engine:
             while passage < len(self.passages) and self.passages[passage].doc == number:
                 passage += 1
             articles.append(indexfile.SavedArticle(doc.digest, doc.article, range(first, passage)))
-        return indexfile.SavedIndex(self.key, tuple(articles), self.passages, self.vectors, self.index,
-                                    self.analyzer.glossary, self.bridge)
+        return indexfile.SavedIndex(self.key, tuple(articles), self.passages, self.vectors, self.sentences,
+                                    self.index, self.analyzer.glossary, self.bridge)
 
     @property
     def documents(self) -> tuple[Document, ...]:
@@ -337,12 +350,27 @@ class Engine:
         bm25, translated_bm25 = np.zeros(len(ids)), np.zeros(len(ids))
         bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
         translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
+        candidate_cosine = self._with_best_sentence(ids, cosine[ids], bm25 + translated_bm25, vector)
         russian = _is_russian(question)
         languages = self._languages(query)
         known_in_language = languages.mean(axis=0) if len(languages) else np.zeros(2)
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
-                      cosine[ids], *self._coverage(query, ids, languages),
+                      candidate_cosine, *self._coverage(query, ids, languages),
                       float(cosine.mean()) if len(cosine) else 0.0, known_in_language[self._russian[ids].astype(int)])
+
+    def _with_best_sentence(self, ids: np.ndarray, cosine: np.ndarray, words: np.ndarray,
+                            vector: np.ndarray) -> np.ndarray:
+        """The candidates' cosines, each of the SENTENCE_CANDIDATES closest and best by words averaged with
+        its best sentence's: an answer is one sentence of a longer passage, and a question's words and meaning
+        gather there."""
+        if len(ids) > 2 * SENTENCE_CANDIDATES:
+            focus = np.union1d(np.argpartition(-cosine, SENTENCE_CANDIDATES)[:SENTENCE_CANDIDATES],
+                               np.argpartition(-words, SENTENCE_CANDIDATES)[:SENTENCE_CANDIDATES])
+        else:
+            focus = np.arange(len(ids))
+        cosine = cosine.copy()
+        cosine[focus] = (cosine[focus] + self.sentences.best_cosine(ids[focus].astype(np.int64), vector)) / 2
+        return cosine
 
     def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
@@ -480,19 +508,22 @@ def _is_russian(text: str) -> bool:
     return bool(letters) and sum(1 for c in letters if CYRILLIC_RE.match(c)) * 2 > len(letters)
 
 
-def encode_passages(texts: list[str], batch: int = 256) -> np.ndarray:
+def encode_passages(texts: list[str], batch: int = 256) -> tuple[np.ndarray, SentenceVectors]:
     """The passages' unit vectors as the saved index holds them (int8 precision, so a fresh build and a
-    loaded index rank alike), with a progress line on a terminal (a large corpus takes minutes)."""
+    loaded index rank alike), and their sentences' (`composed`: one encoder pass gives both), with a
+    progress line on a terminal (a large corpus takes minutes)."""
     vectors = np.empty((len(texts), encoder.DIMENSIONS), dtype=np.float32)
+    sentences = [SentenceVectors.empty()]
     show = sys.stderr.isatty() and len(texts) > 2 * batch
     for start in range(0, len(texts), batch):
-        vectors[start:start + batch] = encoder.encode(texts[start:start + batch])
+        vectors[start:start + batch], sentence_vectors, counts = composed.encode_passages(texts[start:start + batch])
+        sentences.append(SentenceVectors.of(sentence_vectors, counts))
         if show:
             print(f"\rencoding passages: {min(start + batch, len(texts))}/{len(texts)}", end="", file=sys.stderr,
                   flush=True)
     if show:
         print(file=sys.stderr)
-    return encoder.as_saved(vectors)
+    return encoder.as_saved(vectors), SentenceVectors.join(sentences)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

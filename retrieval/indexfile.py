@@ -1,8 +1,8 @@
 """The saved index: analysis and encoding are the slow part of starting, so their results are kept on disk.
 
 One `.npz` file (numpy arrays, no pickle) holds, per article (known by the digest of its file's bytes), its
-cleaned paragraphs and passages; for every passage its vector (int8 with a scale per row, a quarter of
-float32's size); the term counts of all passages (`bm25.Postings`, not weights: weights are computed from
+cleaned paragraphs and passages; for every passage its vector and its sentences' (int8 with a scale per row, a
+quarter of float32's size); the term counts of all passages (`bm25.Postings`, not weights: weights are computed from
 the counts at load with the current BM25 parameters); the compiled glossary, so a start with a valid
 index neither cleans articles, nor parses or compiles the glossary; and the bridge's vocabulary (each
 translatable term, the word it stands for and that word's vector, int8 like the passages').
@@ -39,9 +39,10 @@ from .bridge import Bridge
 from .cleaning import CleanArticle
 from .files import replaced
 from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
+from .sentences import SentenceVectors
 from .yamlfile import read_bytes
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 INDEX_FILE = ".search-index.npz"
 log = logging.getLogger(__name__)
 _DIGEST_RE = re.compile(r"[0-9a-f]{64}")
@@ -75,6 +76,7 @@ class SavedIndex:
     articles: tuple[SavedArticle, ...]
     passages: list[Passage]  # `doc` is the position of the article in `articles`
     vectors: np.ndarray  # float32 unit vectors, one row per passage
+    sentences: SentenceVectors  # every passage's sentences' vectors
     index: BM25Index | None  # None when the terms key differs: terms must be counted again
     glossary: CompiledGlossary | None
     bridge: Bridge  # its words' vectors are reusable even when `index` is None
@@ -99,7 +101,9 @@ def save(path: Path, saved: SavedIndex) -> bool:
         with replaced(path) as tmp:
             np.savez(tmp, meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8),
                      indptr=postings.indptr, doc_ids=postings.doc_ids, tfs=postings.tfs, vectors=rows,
-                     vector_scales=scales, bridge_vectors=bridge_rows, bridge_scales=bridge_scales)
+                     vector_scales=scales, bridge_vectors=bridge_rows, bridge_scales=bridge_scales,
+                     sentence_vectors=saved.sentences.rows, sentence_scales=saved.sentences.scales,
+                     sentence_starts=saved.sentences.starts)
         return True
     except OSError as error:
         log.warning("index not saved to %s: %s", path, error)
@@ -109,7 +113,8 @@ def save(path: Path, saved: SavedIndex) -> bool:
 # Every array of the file: its dtype and number of dimensions. Nothing else is read.
 ARRAYS = {"meta": (np.uint8, 1), "indptr": (np.int64, 1), "doc_ids": (np.int32, 1), "tfs": (np.int32, 1),
           "vectors": (np.int8, 2), "vector_scales": (np.float32, 1), "bridge_vectors": (np.int8, 2),
-          "bridge_scales": (np.float32, 1)}
+          "bridge_scales": (np.float32, 1), "sentence_vectors": (np.int8, 2), "sentence_scales": (np.float32, 1),
+          "sentence_starts": (np.int64, 1)}
 
 
 class BadIndex(ValueError):
@@ -134,6 +139,8 @@ def load(path: Path, key: IndexKey) -> SavedIndex | None:
             return None
         articles, passages = _articles(meta.get("articles"))
         vectors = _vectors(arrays["vectors"], arrays["vector_scales"], len(passages), "passages")
+        sentences = SentenceVectors(arrays["sentence_vectors"], arrays["sentence_scales"], arrays["sentence_starts"])
+        sentences.check(len(passages))
         bridge_terms, bridge_words = meta.get("bridge_terms"), meta.get("bridge_words")
         if not (_strings(bridge_terms) and _strings(bridge_words) and len(bridge_terms) == len(bridge_words)):
             raise BadIndex("the bridge's vocabulary is not two lists of words of one length")
@@ -145,7 +152,7 @@ def load(path: Path, key: IndexKey) -> SavedIndex | None:
                                 len(passages))
             _check(postings)
             index, glossary = BM25Index(postings), CompiledGlossary.from_json(meta.get("glossary"))
-        return SavedIndex(key, articles, passages, vectors, index, glossary, bridge)
+        return SavedIndex(key, articles, passages, vectors, sentences, index, glossary, bridge)
     except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
         log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None
