@@ -65,6 +65,8 @@ def _same_index(a: Engine, b: Engine) -> None:
     # the encoder's output shifts in the last float digits with the batch a passage is encoded in; after int8
     # rounding that is at most one step (1/127 of a row's largest component) in a few components
     assert np.abs(a.vectors - b.vectors).max() < 2e-3
+    assert np.array_equal(a.sentences.starts, b.sentences.starts)
+    assert np.abs(a.sentences.rows.astype(int) - b.sentences.rows).max() <= 1
     assert a.bridge.terms == b.bridge.terms and len(a.bridge.vectors) == len(a.bridge.terms)
 
 
@@ -207,7 +209,7 @@ def _bad_files(path):
     meta = _meta(path)
     with np.load(path) as data:
         indptr, doc_ids, tfs = data["indptr"], data["doc_ids"], data["tfs"]
-        bridge_vectors = data["bridge_vectors"]
+        bridge_vectors, sentence_starts = data["bridge_vectors"], data["sentence_starts"]
     first = meta["articles"][0]
     return {
         "meta a list": lambda: _rewrite(path, meta=_as_meta([1, 2])),
@@ -221,6 +223,9 @@ def _bad_files(path):
         "meta bridge words not strings": lambda: _rewrite(path, meta=_as_meta(
             {**meta, "bridge_words": [1] * len(meta["bridge_words"])})),
         "bridge vectors one row short": lambda: _rewrite(path, bridge_vectors=bridge_vectors[1:].copy()),
+        "sentence starts past the sentences": lambda: _rewrite(path, sentence_starts=sentence_starts + 1),
+        "a passage without sentences": lambda: _rewrite(path, sentence_starts=np.concatenate(
+            [sentence_starts[:1], sentence_starts[:-1]])),
         "meta terms repeat": lambda: _rewrite(path, meta=_as_meta({**meta, "terms": [meta["terms"][0]] * len(meta["terms"])})),
         "tfs float32": lambda: _rewrite(path, tfs=tfs.astype(np.float32)),
         "tfs 2-d": lambda: _rewrite(path, tfs=tfs.reshape(1, -1)),
@@ -253,7 +258,8 @@ def _huge_header(path):
 
 DAMAGES = ["meta a list", "meta articles a string", "meta passage outside its paragraph",
            "meta passage of a missing paragraph", "meta digest not a digest", "meta bridge words not strings",
-           "bridge vectors one row short", "meta terms repeat", "tfs float32",
+           "bridge vectors one row short", "sentence starts past the sentences", "a passage without sentences",
+           "meta terms repeat", "tfs float32",
            "tfs 2-d", "tfs zero", "doc ids out of range", "doc ids negative", "doc ids descending",
            "indptr unordered", "indptr int32", "header of 2^40 elements", "a FIFO"]
 
