@@ -3,9 +3,10 @@
 A question is scored by two signals over every passage that could answer it: BM25 on analysed words (the
 backbone: exact names, numbers, terms; the question's ordinary words also bring their translations into the
 corpus's other language, from `bridge`, scored apart), and the cosine between the multilingual encoder's
-vectors of the question and the passage (what words cannot see: paraphrase, the other language where the
-bridge finds no word). Candidates come from both: every passage holding a question term or translation, and
-the passages closest in meaning. Then `Rule` decides, in two steps:
+vectors of the question and the passage, averaged with its best sentence's for the leading candidates
+(what words cannot see: paraphrase, the other language where the bridge finds no word). Candidates come
+from both: every passage holding a question term or translation, and the passages closest in meaning.
+Then `Rule` decides, in two steps:
 
 1. Does the corpus cover the question at all? A logistic model over a few features of the question against
    this corpus (`features`): how many of its words the corpus knows (as written, and in translation) and how
@@ -47,8 +48,8 @@ from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .excerpt import choose_excerpt
 from .passages import Passage, split_document
-from .sentences import SentenceVectors
 from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
+from .sentences import SentenceVectors
 from .tokens import CYRILLIC_RE
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -176,7 +177,8 @@ class Hit:
 
 
 class Engine:
-    """A loaded corpus with its analyser, BM25 index and passage vectors; build once, search many times."""
+    """A loaded corpus with its analyser, BM25 index, passage and sentence vectors; build once, search many
+    times."""
 
     def __init__(self, corpus: Corpus, analyzer: Analyzer, passages: list[Passage], index: BM25Index,
                  vectors: np.ndarray, sentences: SentenceVectors, bridge: Bridge,
