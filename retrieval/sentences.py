@@ -20,7 +20,7 @@ class SentenceVectors:
     def of(cls, vectors: np.ndarray, counts: np.ndarray) -> "SentenceVectors":
         """From float vectors and each passage's number of sentences."""
         rows, scales = encoder.quantise(vectors)
-        return cls(rows, scales, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        return cls(rows, scales, _offsets(counts))
 
     @classmethod
     def empty(cls) -> "SentenceVectors":
@@ -34,15 +34,12 @@ class SentenceVectors:
     def _rows_of(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The row numbers of `passages`' sentences, in order, and each passage's count."""
         counts = self.starts[passages + 1] - self.starts[passages]
-        firsts = np.zeros(len(passages), dtype=np.int64)
-        np.cumsum(counts[:-1], out=firsts[1:])
-        return np.repeat(self.starts[passages] - firsts, counts) + np.arange(counts.sum()), counts
+        return np.repeat(self.starts[passages] - _offsets(counts)[:-1], counts) + np.arange(counts.sum()), counts
 
     def select(self, passages: np.ndarray) -> "SentenceVectors":
         """The sentences of `passages`, in that order (reused passages keep their vectors)."""
         rows, counts = self._rows_of(np.asarray(passages, dtype=np.int64))
-        return SentenceVectors(self.rows[rows], self.scales[rows],
-                               np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+        return SentenceVectors(self.rows[rows], self.scales[rows], _offsets(counts))
 
     @staticmethod
     def join(parts: list["SentenceVectors"]) -> "SentenceVectors":
@@ -59,7 +56,7 @@ class SentenceVectors:
         if not len(rows):
             return np.zeros(len(passages), dtype=np.float32)
         cosines = (self.rows[rows] @ vector) * self.scales[rows]
-        return np.maximum.reduceat(cosines, np.concatenate([[0], np.cumsum(counts[:-1])]))
+        return np.maximum.reduceat(cosines, _offsets(counts)[:-1])
 
     def check(self, passages: int) -> None:
         """Raise ValueError unless this fits `passages` passages of one sentence at least."""
@@ -68,3 +65,8 @@ class SentenceVectors:
                 or np.any(np.diff(starts) < 1) or self.rows.shape[1:] != (encoder.DIMENSIONS,) \
                 or self.scales.shape != (len(self.rows),) or not np.all(np.isfinite(self.scales)):
             raise ValueError("the sentence vectors do not match the passages")
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    """Where each group of `counts` starts in the flat rows, and the total: len(counts) + 1 values."""
+    return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
