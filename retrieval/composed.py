@@ -22,14 +22,14 @@ from itertools import chain
 import numpy as np
 
 from . import encoder
-from .passages import sentence_spans
+from .passages import passage_sentence_spans
 
 _TOKEN_BUDGET = 384  # tokens per micro-batch, as the package uses: its working set stays cache-sized
 
 
 def passage_sentences(text: str) -> list[str]:
-    """The sentences a passage is encoded as (the whole text when razdel finds none)."""
-    return [text[start:end] for start, end in sentence_spans(text)] or [text]
+    """The sentences a passage is encoded as."""
+    return [text[start:end] for start, end in passage_sentence_spans(text)]
 
 
 def encode_passages(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

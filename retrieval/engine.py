@@ -387,7 +387,8 @@ class Engine:
             passage = self.passages[passage_id]
             if any(hit.excerpt in passage.text for hit in hits):
                 continue  # before the costly analysis
-            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query, scored.vector)
+            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
+                                     self.sentences.cosines(passage_id, scored.vector))
             if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
                 continue
             shown_terms.append(excerpt.terms)

@@ -28,6 +28,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.stop) for s in sentenize(text)]
 
 
+def passage_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a passage as the index encodes them and excerpts are cut from them: razdel's, or the
+    whole text when it finds none."""
+    return sentence_spans(text) or [(0, len(text))]
+
+
 def split_paragraph(text: str) -> list[tuple[int, int]]:
     """(start, end) of `text` itself when short, else of consecutive groups of whole sentences within the
     passage limits."""

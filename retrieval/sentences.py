@@ -55,8 +55,14 @@ class SentenceVectors:
         rows, counts = self._rows_of(passages)
         if not len(rows):
             return np.zeros(len(passages), dtype=np.float32)
-        cosines = (self.rows[rows] @ vector) * self.scales[rows]
-        return np.maximum.reduceat(cosines, _offsets(counts)[:-1])
+        return np.maximum.reduceat(self._cosines(rows, vector), _offsets(counts)[:-1])
+
+    def cosines(self, passage: int, vector: np.ndarray) -> np.ndarray:
+        """The cosine of each sentence of `passage` to `vector`, in order."""
+        return self._cosines(np.arange(self.starts[passage], self.starts[passage + 1]), vector)
+
+    def _cosines(self, rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        return (self.rows[rows] @ vector) * self.scales[rows]
 
     def check(self, passages: int) -> None:
         """Raise ValueError unless this fits `passages` passages of one sentence at least."""

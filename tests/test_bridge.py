@@ -70,11 +70,13 @@ def _translate(bridge: Bridge, words: list[str]) -> dict[str, tuple[str, ...]]:
 def test_when_no_word_matches_the_excerpt_is_the_window_closest_in_meaning():
     from retrieval.analysis import Analyzer
     from retrieval.excerpt import choose_excerpt
+    from retrieval.passages import passage_sentence_spans
     from retrieval.query import Query
     passage = ("The pavilion was painted blue and white. Visitors could taste Belarusian cheese and bread. "
                "The stand closed at six in the evening.")
     vector = encoder.encode(["Какую еду можно было попробовать?"])[0]
-    excerpt = choose_excerpt(passage, Analyzer().analyze(passage), Query("?", (), ()), vector)
+    cosines = encoder.encode([passage[start:end] for start, end in passage_sentence_spans(passage)]) @ vector
+    excerpt = choose_excerpt(passage, Analyzer().analyze(passage), Query("?", (), ()), cosines)
     assert excerpt.text.startswith("Visitors could taste Belarusian cheese") and excerpt.spans == ()
 
 
