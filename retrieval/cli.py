@@ -79,7 +79,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     cases = calibration.score_cases(args.xquad)["calibration"]
     weights = calibration.fit_decision([case for direction in cases.values() for case in direction])
-    print(f"DECISION_WEIGHTS = {weights}  # for retrieval/engine.py; fitted on the calibration split")
+    rows = "".join(f"    {row},\n" for row in weights)
+    print(f"DECISION_WEIGHTS = (\n{rows})  # for retrieval/decision.py; fitted on the calibration split")
     return 0
 
 

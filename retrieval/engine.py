@@ -6,26 +6,7 @@ corpus's other language, from `bridge`, scored apart), and the cosine between th
 vectors of the question and the passage, averaged with its best sentence's for the leading candidates
 (what words cannot see: paraphrase, the other language where the bridge finds no word). Candidates come
 from both: every passage holding a question term or translation, and the passages closest in meaning.
-Then `Rule` decides, in two steps:
-
-1. Does the corpus cover the question at all? A logistic model over a few features of the question against
-   this corpus (`features`): how many of its words the corpus knows (as written, and in translation) and how
-   much of their weight the best passage holds, how much weight lies in words the corpus has never seen (a
-   name from another subject), the best cosine and how far it stands above the corpus's mean, whether one
-   passage holds both the words and the meaning, and how many candidates are in the other language. The
-   meaning alone answers only with a passage at least `meaning_min_cosine` close. Its weights are fitted on a
-   calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because a
-   refused answerable question costs a user more than a weak answer to an off-topic one.
-   The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
-   found in translation counts `translated_known` of one) and a
-   passage holds `min_coverage` of their idf weight with a cosine of at least `lexical_min_cosine` (the model
-   alone misjudges a small corpus about one subject, where every passage is close to an on-topic question).
-2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight (not
-   counting, for a passage, words only the other language holds in translation), and
-   when the meaning answered, the closest passage in meaning; ranked by W / (best W of the question)
-   + w × cosine, where W is BM25 plus `translation_weight` × the translations' BM25, and w grows with the
-   share of question words that passages of the candidate's language do not hold: where BM25 sees only
-   names, the meaning must lead.
+Then `decision` answers or refuses, and ranks the passages that answer.
 
 Near-identical excerpts (the same sentence reported by two articles) are returned once.
 """
@@ -43,10 +24,11 @@ import numpy as np
 
 from . import composed, encoder, indexfile
 from .analysis import Analyzer
-from .bm25 import BM25Index, Postings, top_k
+from .bm25 import BM25Index, Postings
 from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
-from .excerpt import choose_excerpt
+from .decision import DEFAULT_RULE, TRANSLATION_WEIGHT, Rule, Scored, Sentences, decide
+from .excerpt import choose_excerpt, gathered_weight
 from .passages import Passage, split_document
 from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
 from .sentences import SentenceVectors
@@ -64,66 +46,9 @@ TRANSLATED_CANDIDATES = 1000
 # Candidates whose best sentence is compared with the question: the closest passages in meaning and the
 # best by words, this many of each (the rest keep the passage's cosine; they rank too low to matter).
 SENTENCE_CANDIDATES = 32
-
-
-# Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse").
-DECISION_WEIGHTS = (-1.948, -3.547, -2.243, 6.046, -4.017, 16.628, -10.005, 0.381, 8.014, 3.95, -7.299, -1.742,
-                    10.687, 14.118, -1.804, -12.515)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
-
-    decision: tuple[float, ...] = DECISION_WEIGHTS  # logistic weights over `features`
-    threshold: float = 0.3  # answer when the model's probability that the corpus covers the question is this
-    min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
-    lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
-    # the model agrees: a short question is often far from a long passage that answers it)
-    min_coverage: float = 0.5
-    meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this
-    near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
-    weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
-    weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
-    translation_weight: float = 0.5  # a translated word's BM25, against a word as written
-    translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
-
-
-DEFAULT_RULE = Rule()
-# Every candidate answers, ranked as usual: for measuring ranking alone, beside the baselines.
-RULE_OFF = Rule(threshold=0.0, min_known_share=0.0, min_coverage=0.0)
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A question's candidates with both signals, before any rule: what `Rule` decides on."""
-
-    query: Query
-    vector: np.ndarray  # the question's unit vector
-    russian: bool  # the question is (mostly) in Russian
-    other_language: np.ndarray  # per candidate: the passage is not in the question's language
-    ids: np.ndarray  # candidate passage ids, ascending
-    bm25: np.ndarray  # of the question's words as written
-    translated_bm25: np.ndarray  # of their translations (`bridge`)
-    cosine: np.ndarray
-    coverage: np.ndarray  # share of the known question words' weight the passage holds
-    coverage_in_language: np.ndarray  # the same without words only the other language holds (in translation)
-    background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
-    known_in_language: np.ndarray  # per candidate: share of the question's words (as written or translated)
-    # that passages of its language hold
-
-    @property
-    def known_share(self) -> float:
-        """Share of the question's words the corpus holds, as written or translated."""
-        words = self.query.words
-        return len(self.query.known_words) / len(words) if words else 0.0
-
-    @property
-    def written_share(self) -> float:
-        """Share of the question's words the corpus holds as written (the word rule counts a word held only
-        in translation as `translated_known` of one)."""
-        words = self.query.words
-        return sum(word.known_as_written for word in words) / len(words) if words else 0.0
+# Candidates best by words whose sentences are read for the decision (`decision.Sentences`); their analysis
+# serves the excerpt too.
+WORD_FOCUS = 3
 
 
 @dataclass(frozen=True)
@@ -352,13 +277,28 @@ class Engine:
         bm25, translated_bm25 = np.zeros(len(ids)), np.zeros(len(ids))
         bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
         translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
-        candidate_cosine = self._with_best_sentence(ids, cosine[ids], bm25 + translated_bm25, vector)
+        words = bm25 + TRANSLATION_WEIGHT * translated_bm25
+        candidate_cosine = self._with_best_sentence(ids, cosine[ids], words, vector)
         russian = _is_russian(question)
         languages = self._languages(query)
         known_in_language = languages.mean(axis=0) if len(languages) else np.zeros(2)
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
                       candidate_cosine, *self._coverage(query, ids, languages),
-                      float(cosine.mean()) if len(cosine) else 0.0, known_in_language[self._russian[ids].astype(int)])
+                      float(cosine.mean()) if len(cosine) else 0.0, known_in_language[self._russian[ids].astype(int)],
+                      self._read_sentences(query, ids[np.lexsort((-candidate_cosine, -words))[:WORD_FOCUS]], vector))
+
+    def _read_sentences(self, query: Query, leading: np.ndarray, vector: np.ndarray) -> Sentences:
+        """What the sentences of the `leading` candidates (best by words, then by meaning) say of the
+        question, for the decision."""
+        one = two = closest = 0.0
+        tokens = {}
+        for passage_id in map(int, leading):
+            text = self.passages[passage_id].text
+            tokens[passage_id] = self.analyzer.analyze(text)
+            gathered = gathered_weight(text, tokens[passage_id], query)
+            one, two = max(one, gathered[0]), max(two, gathered[1])
+            closest = max(closest, float(self.sentences.cosines(passage_id, vector).max()))
+        return Sentences(one, two, closest, tokens)
 
     def _with_best_sentence(self, ids: np.ndarray, cosine: np.ndarray, words: np.ndarray,
                             vector: np.ndarray) -> np.ndarray:
@@ -387,8 +327,10 @@ class Engine:
             passage = self.passages[passage_id]
             if any(hit.excerpt in passage.text for hit in hits):
                 continue  # before the costly analysis
-            excerpt = choose_excerpt(passage.text, self.analyzer.analyze(passage.text), scored.query,
-                                     self.sentences.cosines(passage_id, scored.vector))
+            tokens = scored.sentences.tokens.get(passage_id)
+            if tokens is None:
+                tokens = self.analyzer.analyze(passage.text)
+            excerpt = choose_excerpt(passage.text, tokens, scored.query, self.sentences.cosines(passage_id, scored.vector))
             if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
                 continue
             shown_terms.append(excerpt.terms)
@@ -415,75 +357,6 @@ class Engine:
         if found is None or not 1 <= number <= len(found[1].paragraphs):
             return None
         return Paragraph(found[0], number, found[1].paragraphs[number - 1])
-
-
-def features(scored: Scored) -> np.ndarray:
-    """What the decision sees of a question against a corpus; every value is relative to this corpus. Besides
-    the best coverage and the best cosine, two say whether one passage holds both: the best product of the
-    two, and the best cosine among passages holding `min_coverage` of the words (an off-topic question
-    meets its words in one passage and its nearest meaning in another)."""
-    if not len(scored.ids):
-        return np.zeros(len(DECISION_WEIGHTS))
-    words = scored.query.words
-    total = sum(w.weight for w in words) or 1.0
-    unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
-    known, written = scored.known_share, scored.written_share
-    coverage = float(scored.coverage.max())
-    top = float(scored.cosine.max())
-    closer = top - scored.background
-    other = float(scored.other_language.mean())
-    holding = scored.coverage >= DEFAULT_RULE.min_coverage - 1e-12
-    covered_cosine = float(scored.cosine[holding].max()) if holding.any() else 0.0
-    return np.array([1.0, known, coverage, known * coverage, unknown, top, closer, other, other * closer,
-                     (1 - other) * coverage, (1 - other) * unknown, known - written,
-                     float((scored.coverage * scored.cosine).max()), covered_cosine, written,
-                     covered_cosine - scored.background])
-
-
-def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
-    """The decision model's probability that the corpus covers the question."""
-    return float(1 / (1 + np.exp(-np.clip(features(scored) @ np.array(rule.decision), -50, 50))))
-
-
-class Answers(NamedTuple):
-    """The passages that answer a question under a rule, with their fused scores, unordered."""
-
-    ids: np.ndarray
-    scores: np.ndarray
-
-    def ranked(self) -> np.ndarray:
-        """All the ids, best first (ties to the lower id)."""
-        return self.ids[np.lexsort((self.ids, -self.scores))]
-
-    def best_first(self, batch: int):
-        """(id, score) pairs, best first, sorting only as many as are asked for: the first `batch` by a
-        partial sort, then four times more each time the caller wants more (near-duplicates use some up)."""
-        done = 0
-        while done < len(self.ids):
-            ranked = top_k(self.ids, self.scores, batch)
-            yield from ranked[done:]
-            done, batch = len(ranked), batch * 4
-
-
-def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
-    """The candidates that answer under `rule`; none when the corpus does not cover the question."""
-    if not len(scored.ids):
-        return Answers(scored.ids, np.empty(0))
-    share = scored.written_share + rule.translated_known * (scored.known_share - scored.written_share)
-    words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
-    lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
-    by_meaning = bool(scored.vector.any()) and covered(scored, rule) >= rule.threshold
-    by_words = bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
-    if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
-        return Answers(scored.ids[:0], np.empty(0))
-    # the passages holding the words, and when the meaning answers, the closest in meaning too
-    holding = words_known & (scored.coverage_in_language >= rule.min_coverage - 1e-12)
-    answers = holding | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
-    words = scored.bm25 + rule.translation_weight * scored.translated_bm25
-    best = words.max()
-    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
-    fused = (words / best if best > 0 else words) + weight * scored.cosine
-    return Answers(scored.ids[answers], fused[answers])
 
 
 def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,8 @@ from . import stopwords
 from .analysis import Analyzer, stemmer
 from .calibration import THRESHOLDS
 from .corpus import Corpus
-from .engine import DEFAULT_RULE, RULE_OFF, Engine, Rule, decide
+from .decision import DEFAULT_RULE, RULE_OFF, Rule, decide
+from .engine import Engine
 from .errors import CorpusError
 from .squad import load_squad
 from .tokens import CYRILLIC_RE

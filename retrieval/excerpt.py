@@ -36,15 +36,30 @@ def _matched_weight(tokens: list[Token], query: Query) -> float:
     return sum(word.weight for word in query.words if word.terms & marks)
 
 
+def _windows(passage: str, tokens: list[Token], longest: int):
+    """The passage's sentences; every run of 1 to `longest` consecutive ones as (first, last); and the
+    tokens inside each run."""
+    sentences = passage_sentence_spans(passage)
+    windows = [(first, last) for first in range(len(sentences))
+               for last in range(first, min(first + longest, len(sentences)))]
+    inside = [[t for t in tokens if sentences[first][0] <= t.start and t.end <= sentences[last][1]]
+              for first, last in windows]
+    return sentences, windows, inside
+
+
+def gathered_weight(passage: str, tokens: list[Token], query: Query) -> tuple[float, float]:
+    """The question words' weight in the passage's best sentence, and in its best two consecutive sentences:
+    an answerable question's words gather there, an off-topic question's lie scattered."""
+    _, windows, inside = _windows(passage, tokens, 2)
+    weights = [_matched_weight(words, query) for words in inside]
+    return max(w for w, (first, last) in zip(weights, windows) if first == last), max(weights)
+
+
 def choose_excerpt(passage: str, tokens: list[Token], query: Query, sentence_cosines: np.ndarray) -> Excerpt:
     """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`; by
     meaning (the cosine of each of its `passage_sentence_spans` to the question) when no question word
     matches."""
-    sentences = passage_sentence_spans(passage)
-    windows = [(first, last) for first in range(len(sentences))
-               for last in range(first, min(first + MAX_EXCERPT_SENTENCES, len(sentences)))]
-    inside = [[t for t in tokens if sentences[first][0] <= t.start and t.end <= sentences[last][1]]
-              for first, last in windows]
+    sentences, windows, inside = _windows(passage, tokens, MAX_EXCERPT_SENTENCES)
     weights = [_matched_weight(words, query) for words in inside]
     if len(sentences) > 1 and max(weights) == 0:
         closeness = [float(np.mean(sentence_cosines[first:last + 1])) for first, last in windows]

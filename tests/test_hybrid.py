@@ -9,7 +9,7 @@ import pytest
 
 from retrieval import Engine, encoder, indexfile
 from retrieval.corpus import Corpus, Document
-from retrieval.engine import DEFAULT_RULE
+from retrieval.decision import DEFAULT_RULE
 from conftest import ROOT, XQUAD
 
 needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(), reason="shared/xquad not present")
@@ -64,6 +64,27 @@ def test_a_cross_language_excerpt_is_the_closest_sentence_and_marks_only_real_ma
     assert [hit.excerpt[a:b] for a, b in hit.spans] == ["Belarus"]
     weather = engine.search("Какая погода была в июле?", k=1)[0]
     assert weather.excerpt == "The weather in July was hot and dry." and weather.spans == ()
+
+
+def test_the_decision_weighs_question_words_gathered_in_one_sentence():
+    from retrieval.excerpt import gathered_weight
+    gathered, scattered = "Trams carry people. Trucks are slow.", "Trams are green. Trucks carry cargo. People walk."
+    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", (gathered, scattered)),)))
+    query = engine.parse("Which trams carry people?")
+    total = sum(word.weight for word in query.words)
+    assert gathered_weight(gathered, engine.analyzer.analyze(gathered), query) == pytest.approx((total, total))
+    one, two = gathered_weight(scattered, engine.analyzer.analyze(scattered), query)
+    assert 0 < one < two < total
+
+
+def test_the_decision_weights_follow_the_languages_of_the_candidates():
+    from retrieval.decision import regime
+    english = Document("en", "", "", "", "en", "", ("The tram carries people to the fair.",))
+    russian = Document("ru", "", "", "", "ru", "", ("Трамвай везёт людей на выставку.",))
+    one_language, both = Engine.build(Corpus(None, (english,))), Engine.build(Corpus(None, (english, russian)))
+    assert regime(one_language.score("Whom does the tram carry?")) == 0
+    assert regime(one_language.score("Кого везёт трамвай?")) == 2
+    assert regime(both.score("Кого везёт трамвай?")) == 1  # the project's corpus: either language may answer
 
 
 def test_vectors_are_saved_compactly_and_keyed_by_the_encoder(tmp_path, monkeypatch):

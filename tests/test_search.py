@@ -51,7 +51,7 @@ def test_questions_the_corpus_does_not_answer_get_no_hits(engine, question):
 def test_no_answer_rule_is_what_refuses(engine):
     # Without the rule the same question would return the least bad passage: the rule does the work.
     question = "Who won the 2018 World Cup?"
-    from retrieval.engine import RULE_OFF
+    from retrieval.decision import RULE_OFF
     assert engine.search(question, rule=RULE_OFF)
     assert not engine.search(question)
 

@@ -1,0 +1,198 @@
+"""Answer or refuse, and which passages answer: `Rule` applied to a question's scored candidates.
+
+1. Does the corpus cover the question at all? A logistic model over a few features of the question against
+   this corpus (`features`): how many of its words the corpus knows (as written, and in translation) and how
+   much of their weight the best passage holds, how much weight lies in words the corpus has never seen (a
+   name from another subject), the best cosine, how far it stands above the corpus's mean and above the
+   next candidates, whether one passage holds both the words and the meaning, and whether the words gather
+   in one or two sentences of a leading passage (an answer is a sentence; an off-topic question meets its
+   words scattered). The model has one set of weights per `regime`: candidates all in the question's language,
+   all in the other, or in both (a mixed corpus), because the same cosine means different things in each. The
+   meaning alone answers only with a passage at least `meaning_min_cosine` close. The weights are fitted on
+   a calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because
+   a refused answerable question costs a user more than a weak answer to an off-topic one.
+   The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
+   found in translation counts `translated_known` of one) and a passage holds `min_coverage` of their idf
+   weight with a cosine of at least `lexical_min_cosine` (the model alone misjudges a small corpus about one
+   subject, where every passage is close to an on-topic question).
+2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight (not
+   counting, for a passage, words only the other language holds in translation), and when the meaning
+   answered, the closest passage in meaning; ranked by W / (best W of the question) + w × cosine, where W is
+   BM25 plus `translation_weight` × the translations' BM25, and w grows with the share of question words
+   that passages of the candidate's language do not hold: where BM25 sees only names, the meaning must lead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .bm25 import top_k
+from .query import Query
+
+# Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse"), one row
+# per `regime`.
+DECISION_WEIGHTS = (
+    (-8.236, 1.253, -3.418, 4.359, -1.618, 4.865, -5.964, 0.0, 0.0, -3.418, -1.618, -0.185, 6.776, 6.706, 1.438,
+     -4.123, 7.04, -1.139, 8.477, 4.227, 5.048),
+    (-6.291, -0.361, -2.036, 3.051, -5.329, 4.128, -5.897, 0.146, -1.543, -2.247, -3.543, -0.974, 5.967, 6.828,
+     0.613, -3.196, 4.387, 0.456, 9.31, 6.501, 1.798),
+    (-1.385, -1.873, -3.117, 5.374, -2.83, 14.156, -0.944, -1.385, -0.944, 0.0, 0.0, -1.869, 3.478, 8.581, -0.004,
+     -6.519, 9.809, -1.256, 3.885, 2.092, 0.0),
+)
+# A translation's BM25 against a word's as written, in the fused score (and in choosing the candidates whose
+# sentences are read).
+TRANSLATION_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
+
+    decision: tuple[tuple[float, ...], ...] = DECISION_WEIGHTS  # logistic weights over `features`, per regime
+    threshold: float = 0.3  # answer when the model's probability that the corpus covers the question is this
+    min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
+    lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
+    # the model agrees: a short question is often far from a long passage that answers it)
+    min_coverage: float = 0.5
+    meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this
+    near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
+    weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
+    weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
+    translation_weight: float = TRANSLATION_WEIGHT
+    translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
+
+
+DEFAULT_RULE = Rule()
+# Every candidate answers, ranked as usual: for measuring ranking alone, beside the baselines.
+RULE_OFF = Rule(threshold=0.0, min_known_share=0.0, min_coverage=0.0)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A question's candidates with both signals, before any rule: what `Rule` decides on."""
+
+    query: Query
+    vector: np.ndarray  # the question's unit vector
+    russian: bool  # the question is (mostly) in Russian
+    other_language: np.ndarray  # per candidate: the passage is not in the question's language
+    ids: np.ndarray  # candidate passage ids, ascending
+    bm25: np.ndarray  # of the question's words as written
+    translated_bm25: np.ndarray  # of their translations (`bridge`)
+    cosine: np.ndarray
+    coverage: np.ndarray  # share of the known question words' weight the passage holds
+    coverage_in_language: np.ndarray  # the same without words only the other language holds (in translation)
+    background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
+    known_in_language: np.ndarray  # per candidate: share of the question's words (as written or translated)
+    # that passages of its language hold
+    sentences: Sentences  # what the leading candidates' sentences say of the question
+
+    @property
+    def known_share(self) -> float:
+        """Share of the question's words the corpus holds, as written or translated."""
+        words = self.query.words
+        return len(self.query.known_words) / len(words) if words else 0.0
+
+    @property
+    def written_share(self) -> float:
+        """Share of the question's words the corpus holds as written (the word rule counts a word held only
+        in translation as `translated_known` of one)."""
+        words = self.query.words
+        return sum(word.known_as_written for word in words) / len(words) if words else 0.0
+
+
+class Sentences(NamedTuple):
+    """The sentences of the candidates best by words (`engine.WORD_FOCUS` of them), read closely."""
+
+    one: float  # the question words' weight the best single sentence holds
+    two: float  # and the best two consecutive sentences
+    cosine: float  # the best cosine of one of their sentences to the question
+    tokens: dict  # passage id → its analysed tokens, for the excerpt
+
+
+def regime(scored: Scored) -> int:
+    """Which of the model's weights apply: 0 when every candidate is in the question's language, 2 when every
+    one is in the other, 1 when both languages answer (a mixed corpus, as the project's is: its weights
+    were fitted where either language may hold the answer)."""
+    other = int(scored.other_language.sum())
+    return 0 if other == 0 else 2 if other == len(scored.ids) else 1
+
+
+def features(scored: Scored) -> np.ndarray:
+    """What the decision sees of a question against a corpus; every value is relative to this corpus. Besides
+    the best coverage and the best cosine, some say whether one passage holds both: the best product of the
+    two, and the best cosine among passages holding `min_coverage` of the words (an off-topic question
+    meets its words in one passage and its nearest meaning in another); and some whether the best stands
+    out: its lead over the next candidate and over the next nine's spread."""
+    if not len(scored.ids):
+        return np.zeros(len(DECISION_WEIGHTS[0]))
+    words = scored.query.words
+    total = sum(w.weight for w in words) or 1.0
+    unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
+    known_weight = sum(w.weight for w in words if w.known) or 1.0
+    known, written = scored.known_share, scored.written_share
+    coverage = float(scored.coverage.max())
+    cosines = np.sort(scored.cosine)[::-1]
+    top = float(cosines[0])
+    closer = top - scored.background
+    lead = top - float(cosines[1]) if len(cosines) > 1 else top
+    nine = cosines[1:10]
+    standing = (top - nine.mean()) / (nine.std() + 1e-3) / 10 if len(nine) > 1 else 0.0
+    other = float(scored.other_language.mean())
+    holding = scored.coverage >= DEFAULT_RULE.min_coverage - 1e-12
+    covered_cosine = float(scored.cosine[holding].max()) if holding.any() else 0.0
+    sentences = scored.sentences
+    return np.array([1.0, known, coverage, known * coverage, unknown, top, closer, other, other * closer,
+                     (1 - other) * coverage, (1 - other) * unknown, known - written,
+                     float((scored.coverage * scored.cosine).max()), covered_cosine, written,
+                     covered_cosine - scored.background, lead, standing, sentences.cosine,
+                     sentences.one / known_weight, (1 - other) * sentences.two / known_weight])
+
+
+def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
+    """The decision model's probability that the corpus covers the question."""
+    weights = np.array(rule.decision[regime(scored)])
+    return float(1 / (1 + np.exp(-np.clip(features(scored) @ weights, -50, 50))))
+
+
+class Answers(NamedTuple):
+    """The passages that answer a question under a rule, with their fused scores, unordered."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    def ranked(self) -> np.ndarray:
+        """All the ids, best first (ties to the lower id)."""
+        return self.ids[np.lexsort((self.ids, -self.scores))]
+
+    def best_first(self, batch: int):
+        """(id, score) pairs, best first, sorting only as many as are asked for: the first `batch` by a
+        partial sort, then four times more each time the caller wants more (near-duplicates use some up)."""
+        done = 0
+        while done < len(self.ids):
+            ranked = top_k(self.ids, self.scores, batch)
+            yield from ranked[done:]
+            done, batch = len(ranked), batch * 4
+
+
+def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
+    """The candidates that answer under `rule`; none when the corpus does not cover the question."""
+    if not len(scored.ids):
+        return Answers(scored.ids, np.empty(0))
+    share = scored.written_share + rule.translated_known * (scored.known_share - scored.written_share)
+    words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
+    lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
+    by_meaning = bool(scored.vector.any()) and covered(scored, rule) >= rule.threshold
+    by_words = bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
+    if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
+        return Answers(scored.ids[:0], np.empty(0))
+    # the passages holding the words, and when the meaning answers, the closest in meaning too
+    holding = words_known & (scored.coverage_in_language >= rule.min_coverage - 1e-12)
+    answers = holding | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
+    words = scored.bm25 + rule.translation_weight * scored.translated_bm25
+    best = words.max()
+    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
+    fused = (words / best if best > 0 else words) + weight * scored.cosine
+    return Answers(scored.ids[answers], fused[answers])
