@@ -285,7 +285,7 @@ class Engine:
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
                       candidate_cosine, *self._coverage(query, ids, languages),
                       float(cosine.mean()) if len(cosine) else 0.0, known_in_language[self._russian[ids].astype(int)],
-                      self._read_sentences(query, ids[np.lexsort((-candidate_cosine, -words))[:WORD_FOCUS]], vector))
+                      self._read_sentences(query, ids[_leading(words, candidate_cosine, WORD_FOCUS)], vector))
 
     def _read_sentences(self, query: Query, leading: np.ndarray, vector: np.ndarray) -> Sentences:
         """What the sentences of the `leading` candidates (best by words, then by meaning) say of the
@@ -368,6 +368,15 @@ def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, n
     if not question.strip():
         return np.zeros(encoder.DIMENSIONS, dtype=np.float32), vectors
     return vectors[0], vectors[1:]
+
+
+def _leading(words: np.ndarray, cosine: np.ndarray, count: int) -> np.ndarray:
+    """The `count` best candidates by words, ties (as among the many with none) to the closer in meaning; a
+    partial sort first, because a large corpus has thousands of candidates."""
+    pool = np.arange(len(words))
+    if len(words) > count:
+        pool = np.flatnonzero(words >= words[np.argpartition(-words, count - 1)[count - 1]])
+    return pool[np.lexsort((-cosine[pool], -words[pool]))[:count]]
 
 
 def _term_languages(postings: Postings, russian: np.ndarray) -> np.ndarray:

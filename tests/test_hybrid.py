@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from retrieval import Engine, encoder, indexfile
 from retrieval.corpus import Corpus, Document
@@ -85,6 +86,14 @@ def test_the_decision_weights_follow_the_languages_of_the_candidates():
     assert regime(one_language.score("Whom does the tram carry?")) == 0
     assert regime(one_language.score("Кого везёт трамвай?")) == 2
     assert regime(both.score("Кого везёт трамвай?")) == 1  # the project's corpus: either language may answer
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 0.5, 1.0, 2.5]), st.floats(-1, 1)), max_size=40), st.integers(1, 5))
+def test_the_leading_candidates_are_those_a_full_sort_puts_first(pairs, count):
+    from retrieval.engine import _leading
+    words, cosine = np.array([w for w, _ in pairs]), np.array([c for _, c in pairs])
+    assert list(_leading(words, cosine, count)) == list(np.lexsort((-cosine, -words))[:count])
 
 
 def test_vectors_are_saved_compactly_and_keyed_by_the_encoder(tmp_path, monkeypatch):
