@@ -9,6 +9,11 @@ question's own terms (at half weight). On the calibration split, rule on, this l
 against English paragraphs from 0.773 answered / 0.665 hit@1 to 0.854 / 0.739, and against mixed-language
 paragraphs from 0.960 / 0.870 to 0.978 / 0.935 (README, "Answer or refuse").
 
+A question word the corpus does not hold as written also takes the closest term of its own script, when at
+least SAME_SCRIPT_SIMILARITY close: a paraphrase says the same thing in other words ("партнеров" where the
+article has "партнёрство"). On the calibration split, rule on, this lifted Russian questions against Russian
+paragraphs from 0.950 answered / 0.901 hit@1 to 0.957 / 0.907, for 0.003 of off-topic refusals.
+
 Names are left to the transliteration keys (a name is spelled, not translated: the encoder puts
 "Норман" near "norm"), so only words without a name key take part, on both sides. A match found only
 through a translation ranks and chooses the excerpt but is never highlighted: it is a likely meaning,
@@ -29,6 +34,7 @@ from .tokens import CYRILLIC_RE
 
 MIN_SIMILARITY = 0.7
 TRANSLATIONS = 2
+SAME_SCRIPT_SIMILARITY = 0.8  # one term of the word's own script, for a word the corpus does not hold
 
 
 def translatable(token: Token) -> str | None:
@@ -79,27 +85,45 @@ class Bridge:
 
     @cached_property
     def _by_script(self) -> dict[bool, tuple[np.ndarray, np.ndarray]]:
-        """{cyrillic?: (term rows, their vectors)}: a word is translated into the other script only."""
-        cyrillic = np.array([bool(CYRILLIC_RE.search(term)) for term in self.terms], dtype=bool)
+        """{cyrillic?: (term rows, their vectors)}: a word is translated into the other script, and into its
+        own only when the corpus does not hold it."""
+        cyrillic = np.array([_cyrillic(term) for term in self.terms], dtype=bool)
         return {script: (np.flatnonzero(cyrillic == script), self.vectors[cyrillic == script])
                 for script in (True, False)}
 
-    def translatable(self, words: list[str]) -> list[str]:
-        """The words this corpus can translate: those whose other script it has any word of."""
-        return [word for word in words if len(self._by_script[not CYRILLIC_RE.search(word)][0])]
+    @cached_property
+    def _held(self) -> frozenset[str]:
+        return frozenset(self.terms)
 
-    def translate(self, words: list[str], vectors: np.ndarray) -> dict[str, tuple[str, ...]]:
-        """For each word (as the question writes it) with its vector (the encoder's, of `word_texts`), the corpus terms of
-        the other script that mean it, closest first; none for a word with no close enough term."""
+    def translatable(self, words: dict[str, str]) -> dict[str, str]:
+        """Of `words` (as the question writes them → their terms), those this corpus can translate: those
+        whose other script it has any word of, and those it does not hold whose own script it has."""
+        return {word: term for word, term in words.items()
+                if len(self._by_script[not _cyrillic(word)][0])
+                or term not in self._held and len(self._by_script[_cyrillic(word)][0])}
+
+    def translate(self, words: dict[str, str], vectors: np.ndarray) -> dict[str, tuple[str, ...]]:
+        """For each word (as the question writes it → its term) with its vector (the encoder's, of
+        `word_texts`), the corpus terms of the other script that mean it, closest first, and for a word the
+        corpus does not hold, the closest term of its own script; none for a word with no close enough term."""
         found = {}
-        for word, vector in zip(words, vectors):
-            rows, candidates = self._by_script[not CYRILLIC_RE.search(word)]
-            similarity = candidates @ vector
-            best = np.argpartition(-similarity, TRANSLATIONS - 1)[:TRANSLATIONS] \
-                if len(rows) > TRANSLATIONS else np.arange(len(rows))
-            best = best[np.argsort(-similarity[best])]
-            found[word] = tuple(self.terms[rows[i]] for i in best if similarity[i] >= MIN_SIMILARITY)
+        for (word, term), vector in zip(words.items(), vectors):
+            found[word] = self._closest(not _cyrillic(word), vector, TRANSLATIONS, MIN_SIMILARITY)
+            if term not in self._held:
+                found[word] += self._closest(_cyrillic(word), vector, 1, SAME_SCRIPT_SIMILARITY)
         return found
+
+    def _closest(self, cyrillic: bool, vector: np.ndarray, count: int, floor: float) -> tuple[str, ...]:
+        """The terms of one script closest to `vector`: at most `count`, at least `floor` close, closest first."""
+        rows, candidates = self._by_script[cyrillic]
+        similarity = candidates @ vector
+        best = np.argpartition(-similarity, count - 1)[:count] if len(rows) > count else np.arange(len(rows))
+        best = best[np.argsort(-similarity[best])]
+        return tuple(self.terms[rows[i]] for i in best if similarity[i] >= floor)
+
+
+def _cyrillic(word: str) -> bool:
+    return bool(CYRILLIC_RE.search(word))
 
 
 def word_texts(words: list[str]) -> list[str]:

@@ -217,12 +217,13 @@ class Engine:
         words, written = self._translatable(question)
         return self._parse(question, words, written, encoder.encode(word_texts(written)))
 
-    def _translatable(self, question: str) -> tuple[dict, list[str]]:
-        """The question's words, and those the bridge can translate into this corpus's other language."""
+    def _translatable(self, question: str) -> tuple[dict, dict[str, str]]:
+        """The question's words, and those the bridge can translate (as written → their terms): into this
+        corpus's other language, or into other words of its own when the corpus does not hold them."""
         words = question_words(question, self.analyzer)
         return words, self.bridge.translatable(translatable_words(question, words))
 
-    def _parse(self, question: str, words: dict, written: list[str], word_vectors: np.ndarray) -> Query:
+    def _parse(self, question: str, words: dict, written: dict[str, str], word_vectors: np.ndarray) -> Query:
         return parse_query(question, words, self.index.doc_freq, self.index.corpus_size,
                            self.bridge.translate(written, word_vectors))
 

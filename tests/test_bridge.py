@@ -57,14 +57,21 @@ def test_a_known_word_is_never_encoded_twice(monkeypatch):
     assert _translate(second, ["павильон"]) == {"павильон": ("pavilion",)} and _translate(second, []) == {}
 
 
-def test_a_bridge_with_no_word_of_the_other_script_translates_nothing():
+def test_a_word_the_corpus_holds_is_translated_into_the_other_script_only():
     bridge = Bridge.build({"agreement": "agreement"})
-    assert bridge.translatable(["weather", "соглашение"]) == ["соглашение"]
+    assert bridge.translatable({"agreement": "agreement", "соглашение": "соглашен"}) == {"соглашение": "соглашен"}
     assert _translate(bridge, ["соглашение"]) == {"соглашение": ("agreement",)}
 
 
+def test_a_word_the_corpus_lacks_takes_the_closest_word_of_its_own_script():
+    bridge = Bridge.build({"agreement": "agreement", "weather": "weather"})
+    assert bridge.translatable({"agreements": "agreements"}) == {"agreements": "agreements"}
+    assert _translate(bridge, ["agreements"]) == {"agreements": ("agreement",)}
+    assert _translate(bridge, ["tram"]) == {"tram": ()}  # nothing of its script is close enough
+
+
 def _translate(bridge: Bridge, words: list[str]) -> dict[str, tuple[str, ...]]:
-    return bridge.translate(words, encoder.encode(word_texts(words)))
+    return bridge.translate({word: word for word in words}, encoder.encode(word_texts(words)))
 
 
 def test_when_no_word_matches_the_excerpt_is_the_window_closest_in_meaning():
