@@ -178,6 +178,7 @@ class Engine:
         with nothing changed costs reading the manifest and hashing the articles.
         """
         root = Path(root)
+        encoder.warm_up()  # the weights load while the index is read: a question waits for neither
         if not saved_index:
             return cls.build(load_corpus(root))
         key = indexfile.index_key(glossary_file(root))
@@ -188,7 +189,6 @@ class Engine:
             reuse = dataclasses.replace(reuse, index=None, glossary=None)
         corpus = load_corpus(root, {a.digest: a.article for a in reuse.articles} if reuse else None)
         if reuse is not None and reuse.index is not None and reuse.digests == corpus.digests:
-            encoder.warm_up()
             return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, reuse.sentences,
                        reuse.bridge, key)
         analyzer = Analyzer(reuse.glossary) if reuse is not None and reuse.glossary is not None else None
