@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Iterable
 
 import numpy as np
 
@@ -126,6 +127,6 @@ def _cyrillic(word: str) -> bool:
     return bool(CYRILLIC_RE.search(word))
 
 
-def word_texts(words: list[str]) -> list[str]:
+def word_texts(words: Iterable[str]) -> list[str]:
     """What the encoder is given for question words: lower-cased, as the bridge's own words are."""
     return [word.lower() for word in words]

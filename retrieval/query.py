@@ -58,7 +58,7 @@ def question_words(text: str, analyzer: Analyzer) -> dict[frozenset[str], list[T
 def translatable_words(text: str, words: dict[frozenset[str], list[Token]]) -> dict[str, str]:
     """The question's words a bridge may translate, as written, each with its term: ordinary words, not names
     (`bridge`)."""
-    return {text[same[0].start:same[0].end]: translatable(same[0]) for same in words.values() if translatable(same[0])}
+    return {text[same[0].start:same[0].end]: term for same in words.values() if (term := translatable(same[0]))}
 
 
 def parse_query(text: str, words: dict[frozenset[str], list[Token]], doc_freq, corpus_size: int,
