@@ -121,9 +121,10 @@ def _logistic(cases: list[Case], l2: float) -> tuple[float, ...]:
 
 # Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
 WORDS_ONLY = Rule(threshold=2.0, lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0, translation_weight=0.0,
-                  translated_known=0.0)
+                  translated_known=0.0, words_min_probability=0.0)
 THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
 MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
+WORD_FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3)
 
 
 def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
@@ -138,7 +139,8 @@ def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
             before, after = outcome(direction_cases, WORDS_ONLY), outcome(direction_cases, DEFAULT_RULE)
             lines.append(f"  {name:22} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
     directions = [name for name in cases["calibration"] if "1 article" not in name]
-    for setting, values in (("threshold", THRESHOLDS), ("meaning_min_cosine", MEANING_FLOORS)):
+    for setting, values in (("threshold", THRESHOLDS), ("meaning_min_cosine", MEANING_FLOORS),
+                            ("words_min_probability", WORD_FLOORS)):
         lines.append(f"calibration split by {setting} (answered/hit@1/refused): {', '.join(directions)}")
         for value in values:
             rule = replace(DEFAULT_RULE, **{setting: value})

@@ -14,7 +14,8 @@
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
    found in translation counts `translated_known` of one) and a passage holds `min_coverage` of their idf
    weight with a cosine of at least `lexical_min_cosine` (the model alone misjudges a small corpus about one
-   subject, where every passage is close to an on-topic question).
+   subject, where every passage is close to an on-topic question), unless the model gives the question
+   less than `words_min_probability`: common words meet in some passage of any large corpus.
 2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight (not
    counting, for a passage, words only the other language holds in translation), and when the meaning
    answered, the closest passage in meaning; ranked by W / (best W of the question) + w × cosine, where W is
@@ -63,11 +64,13 @@ class Rule:
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
     translation_weight: float = TRANSLATION_WEIGHT
     translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
+    words_min_probability: float = 0.2  # the word rule answers only where the model gives at least this
+    # probability (the most that cost no answerable question of the calibration split)
 
 
 DEFAULT_RULE = Rule()
 # Every candidate answers, ranked as usual: for measuring ranking alone, beside the baselines.
-RULE_OFF = Rule(threshold=0.0, min_known_share=0.0, min_coverage=0.0)
+RULE_OFF = Rule(threshold=0.0, min_known_share=0.0, min_coverage=0.0, words_min_probability=0.0)
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,10 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     share = scored.written_share + rule.translated_known * (scored.known_share - scored.written_share)
     words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
     lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
-    by_meaning = bool(scored.vector.any()) and covered(scored, rule) >= rule.threshold
-    by_words = bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
+    probability = covered(scored, rule)
+    by_meaning = bool(scored.vector.any()) and probability >= rule.threshold
+    by_words = probability >= rule.words_min_probability \
+        and bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
     if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
         return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too

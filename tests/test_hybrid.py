@@ -96,6 +96,15 @@ def test_the_leading_candidates_are_those_a_full_sort_puts_first(pairs, count):
     assert list(_leading(words, cosine, count)) == list(np.lexsort((-cosine, -words))[:count])
 
 
+def test_the_word_rule_answers_only_what_the_model_finds_possible(engine):
+    from dataclasses import replace
+    from retrieval.decision import decide
+    scored = engine.score("Какое соглашение подписал МАЗ?")
+    words_alone = replace(DEFAULT_RULE, threshold=2.0)  # the meaning never answers: only the word rule can
+    assert len(decide(scored, replace(words_alone, words_min_probability=0.0)).ids)
+    assert not len(decide(scored, replace(words_alone, words_min_probability=1.0)).ids)
+
+
 def test_vectors_are_saved_compactly_and_keyed_by_the_encoder(tmp_path, monkeypatch):
     import shutil
     root = tmp_path / "corpus"
