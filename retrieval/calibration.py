@@ -122,7 +122,7 @@ def _logistic(cases: list[Case], l2: float) -> tuple[float, ...]:
 # Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
 WORDS_ONLY = Rule(threshold=2.0, lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0, translation_weight=0.0,
                   translated_known=0.0, words_min_probability=0.0)
-THRESHOLDS = (0.1, 0.2, 0.3, 0.4, 0.5)
+THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
 MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
 WORD_FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3)
 

@@ -53,7 +53,7 @@ class Rule:
     """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
 
     decision: tuple[tuple[float, ...], ...] = DECISION_WEIGHTS  # logistic weights over `features`, per regime
-    threshold: float = 0.3  # answer when the model's probability that the corpus covers the question is this
+    threshold: float = 0.25  # answer when the model's probability that the corpus covers the question is this
     min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
     lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
     # the model agrees: a short question is often far from a long passage that answers it)
