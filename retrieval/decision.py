@@ -127,8 +127,9 @@ def features(scored: Scored) -> np.ndarray:
     """What the decision sees of a question against a corpus; every value is relative to this corpus. Besides
     the best coverage and the best cosine, some say whether one passage holds both: the best product of the
     two, and the best cosine among passages holding `min_coverage` of the words (an off-topic question
-    meets its words in one passage and its nearest meaning in another); and some whether the best stands
-    out: its lead over the next candidate and over the next nine's spread."""
+    meets its words in one passage and its nearest meaning in another); some whether the best stands out:
+    its lead over the next candidate and over the next nine's spread; and what the leading candidates'
+    sentences hold (`Sentences`)."""
     if not len(scored.ids):
         return np.zeros(len(DECISION_WEIGHTS[0]))
     words = scored.query.words
@@ -137,7 +138,7 @@ def features(scored: Scored) -> np.ndarray:
     known_weight = sum(w.weight for w in words if w.known) or 1.0
     known, written = scored.known_share, scored.written_share
     coverage = float(scored.coverage.max())
-    cosines = np.sort(scored.cosine)[::-1]
+    cosines = _best(scored.cosine, 10)
     top = float(cosines[0])
     closer = top - scored.background
     lead = top - float(cosines[1]) if len(cosines) > 1 else top
@@ -152,6 +153,14 @@ def features(scored: Scored) -> np.ndarray:
                      float((scored.coverage * scored.cosine).max()), covered_cosine, written,
                      covered_cosine - scored.background, lead, standing, sentences.cosine,
                      sentences.one / known_weight, (1 - other) * sentences.two / known_weight])
+
+
+def _best(values: np.ndarray, count: int) -> np.ndarray:
+    """The `count` largest values, largest first, by a partial sort: a large corpus has thousands of
+    candidates, and the decision runs on every question."""
+    if len(values) > count:
+        values = np.partition(values, len(values) - count)[-count:]
+    return np.sort(values)[::-1]
 
 
 def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
