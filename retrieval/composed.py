@@ -23,6 +23,7 @@ import numpy as np
 
 from . import encoder
 from .passages import passage_sentence_spans
+from .sentences import offsets
 
 _TOKEN_BUDGET = 384  # tokens per micro-batch, as the package uses: its working set stays cache-sized
 
@@ -44,8 +45,7 @@ def encode_passages(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     with encoder.blas_threads(model):
         sums, bos, eos, lengths = _sums(model, flat)
         sentence_vectors = _head(model, sums, lengths)
-        starts = np.zeros(len(texts), dtype=np.int64)
-        np.cumsum(counts[:-1], out=starts[1:])
+        starts = offsets(counts)[:-1]
         inner = sums - bos - eos
         passage_sums = np.add.reduceat(inner, starts, axis=0) + bos[starts] + eos[starts + counts - 1]
         passage_lengths = np.add.reduceat(lengths - 2, starts) + 2
@@ -79,8 +79,7 @@ def _token_rows(model, group: list[list[int]]) -> tuple[np.ndarray, np.ndarray, 
     lengths = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
     n_tokens = int(lengths.sum())
     flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
-    starts = np.zeros(len(group), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
+    starts = offsets(lengths)[:-1]
     rows = np.empty((n_tokens, model._feat_dim), dtype=np.float32)
     embedded = rows[:, :_EMB_DIM]
     chunk = flat % _NUM_CHUNKS

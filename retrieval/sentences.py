@@ -20,7 +20,7 @@ class SentenceVectors:
     def of(cls, vectors: np.ndarray, counts: np.ndarray) -> "SentenceVectors":
         """From float vectors and each passage's number of sentences."""
         rows, scales = encoder.quantise(vectors)
-        return cls(rows, scales, _offsets(counts))
+        return cls(rows, scales, offsets(counts))
 
     @classmethod
     def empty(cls) -> "SentenceVectors":
@@ -34,20 +34,20 @@ class SentenceVectors:
     def _rows_of(self, passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The row numbers of `passages`' sentences, in order, and each passage's count."""
         counts = self.starts[passages + 1] - self.starts[passages]
-        return np.repeat(self.starts[passages] - _offsets(counts)[:-1], counts) + np.arange(counts.sum()), counts
+        return np.repeat(self.starts[passages] - offsets(counts)[:-1], counts) + np.arange(counts.sum()), counts
 
     def select(self, passages: np.ndarray) -> "SentenceVectors":
         """The sentences of `passages`, in that order (reused passages keep their vectors)."""
         rows, counts = self._rows_of(np.asarray(passages, dtype=np.int64))
-        return SentenceVectors(self.rows[rows], self.scales[rows], _offsets(counts))
+        return SentenceVectors(self.rows[rows], self.scales[rows], offsets(counts))
 
     @staticmethod
     def join(parts: list["SentenceVectors"]) -> "SentenceVectors":
         """The passages of `parts`, one after another."""
-        offsets = np.cumsum([0] + [len(part.rows) for part in parts[:-1]])
+        firsts = offsets(np.array([len(part.rows) for part in parts]))[:-1]
         return SentenceVectors(np.concatenate([part.rows for part in parts]),
                                np.concatenate([part.scales for part in parts]),
-                               np.concatenate([[0]] + [part.starts[1:] + offset for part, offset in zip(parts, offsets)]))
+                               np.concatenate([[0]] + [part.starts[1:] + first for part, first in zip(parts, firsts)]))
 
     def best_cosine(self, passages: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Per passage of `passages` (each with one sentence at least), its sentences' highest cosine to
@@ -55,7 +55,7 @@ class SentenceVectors:
         rows, counts = self._rows_of(passages)
         if not len(rows):
             return np.zeros(len(passages), dtype=np.float32)
-        return np.maximum.reduceat(self._cosines(rows, vector), _offsets(counts)[:-1])
+        return np.maximum.reduceat(self._cosines(rows, vector), offsets(counts)[:-1])
 
     def cosines(self, passage: int, vector: np.ndarray) -> np.ndarray:
         """The cosine of each sentence of `passage` to `vector`, in order."""
@@ -73,6 +73,6 @@ class SentenceVectors:
             raise ValueError("the sentence vectors do not match the passages")
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
+def offsets(counts: np.ndarray) -> np.ndarray:
     """Where each group of `counts` starts in the flat rows, and the total: len(counts) + 1 values."""
     return np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
