@@ -28,7 +28,7 @@ from .tokens import RawToken, hyphen_parts, tokenize
 from .translit import name_key
 
 # Bump when the analysis changes, so saved indexes built by an older analyser are rebuilt.
-ANALYSER_VERSION = "5"
+ANALYSER_VERSION = "6"
 MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: its whole is not a term
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
