@@ -36,12 +36,12 @@ from .query import Query
 # Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse"), one row
 # per `regime`.
 DECISION_WEIGHTS = (
-    (-8.885, 1.184, -3.116, 4.332, -1.649, 4.955, -5.916, 0.0, 0.0, -3.116, -1.649, -0.73, 7.584, 6.142, 1.914, -4.729,
-     6.58, -1.195, 8.35, 4.473, 4.804),
-    (-6.626, -0.202, -1.674, 2.983, -5.422, 4.185, -5.75, 0.131, -1.464, -2.158, -3.605, -0.96, 6.302, 6.735,
-     0.758, -3.2, 4.26, 0.173, 8.682, 6.57, 1.721),
-    (-1.251, -1.806, -3.049, 5.511, -3.187, 13.656, -1.342, -1.251, -1.342, 0.0, 0.0, -2.158, 3.478, 8.571, 0.352,
-     -6.427, 10.102, -1.194, 4.079, 2.1, 0.0),
+    (-10.362, 1.834, -0.068, -0.025, 0.28, 4.884, -6.065, 0.0, 0.0, -0.068, 0.28, -0.259, 8.613, 5.835, 2.094,
+     -5.114, 6.588, -1.17, 8.208, 5.535, 3.045),
+    (-6.672, -0.889, 0.683, 0.045, -3.123, 4.243, -5.567, 0.529, -1.306, -1.246, -2.501, -1.21, 6.855, 6.367, 0.321,
+     -3.443, 4.301, -0.003, 8.791, 8.436, 1.703),
+    (-1.811, -1.291, -1.008, 2.777, -2.012, 13.703, -1.391, -1.811, -1.391, 0.0, 0.0, -1.767, 3.893, 8.5, 0.476,
+     -6.594, 10.238, -1.217, 3.981, 3.463, 0.0),
 )
 # A translation's BM25 against a word's as written, in the fused score (and in choosing the candidates whose
 # sentences are read).
@@ -129,13 +129,13 @@ def features(scored: Scored) -> np.ndarray:
     two, and the best cosine among passages holding `min_coverage` of the words (an off-topic question
     meets its words in one passage and its nearest meaning in another); some whether the best stands out:
     its lead over the next candidate and over the next nine's spread; and what the leading candidates'
-    sentences hold (`Sentences`)."""
+    sentences hold (`Sentences`), as a share of the whole question's weight, known words or not: a sentence
+    holding the only known word of three ("Беларуси" in "рецепт борща из Беларуси") says little."""
     if not len(scored.ids):
         return np.zeros(len(DECISION_WEIGHTS[0]))
     words = scored.query.words
     total = sum(w.weight for w in words) or 1.0
     unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
-    known_weight = sum(w.weight for w in words if w.known) or 1.0
     known, written = scored.known_share, scored.written_share
     coverage = float(scored.coverage.max())
     cosines = _best(scored.cosine, 10)
@@ -152,7 +152,7 @@ def features(scored: Scored) -> np.ndarray:
                      (1 - other) * coverage, (1 - other) * unknown, known - written,
                      float((scored.coverage * scored.cosine).max()), covered_cosine, written,
                      covered_cosine - scored.background, lead, standing, sentences.cosine,
-                     sentences.one / known_weight, (1 - other) * sentences.two / known_weight])
+                     sentences.one / total, (1 - other) * sentences.two / total])
 
 
 def _best(values: np.ndarray, count: int) -> np.ndarray:

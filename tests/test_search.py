@@ -48,6 +48,15 @@ def test_questions_the_corpus_does_not_answer_get_no_hits(engine, question):
     assert engine.search(question) == []
 
 
+@pytest.mark.parametrize("question", ["рецепт борща из Беларуси", "weather in Minsk tomorrow"])
+def test_naming_the_corpus_subject_alone_does_not_answer(engine, question):
+    """Belarus is in most passages: a sentence holding it says little when the question's other words are
+    unknown (the decision weighs gathered words against the whole question, not only its known words)."""
+    from retrieval.decision import RULE_OFF
+    assert engine.search(question, rule=RULE_OFF)
+    assert engine.search(question) == []
+
+
 def test_no_answer_rule_is_what_refuses(engine):
     # Without the rule the same question would return the least bad passage: the rule does the work.
     question = "Who won the 2018 World Cup?"
