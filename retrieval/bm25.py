@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-K1 = 1.5
+K1 = 1.0
 B = 0.75
 EPSILON = 0.25
 

@@ -1,8 +1,9 @@
 """Measuring retrieval: our question set on the project corpus, and XQuAD, each beside plain baselines, and
 the answer-or-refuse rule as users get it (`calibration`).
 
-Baselines are rank-bm25's BM25Okapi over the same passages with simpler analysis, computed in the same
-run: lowercase words, and Snowball stems with Snowball stop words (what Lucene's analysers do).
+Baselines are rank-bm25's BM25Okapi over the same passages, with the engine's k1, b and epsilon and simpler
+analysis, computed in the same run: lowercase words, and Snowball stems with Snowball stop words (what
+Lucene's analysers do).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from . import stopwords
+from . import bm25, stopwords
 from .analysis import Analyzer, stemmer
 from .calibration import THRESHOLDS
 from .corpus import Corpus
@@ -52,11 +53,12 @@ class SnowballWords:
 
 
 class BaselineRanker:
-    """Plain rank-bm25 over `texts`, each analysed by `terms`."""
+    """Plain rank-bm25 over `texts`, each analysed by `terms`, with the engine's parameters: the comparison
+    is of analysis alone."""
 
     def __init__(self, texts: list[str], terms: Callable[[str], list[str]]):
         self.terms = terms
-        self.bm25 = BM25Okapi([terms(text) or [""] for text in texts])
+        self.bm25 = BM25Okapi([terms(text) or [""] for text in texts], k1=bm25.K1, b=bm25.B, epsilon=bm25.EPSILON)
 
     def rank(self, question: str) -> list[int]:
         """Passage ids with a positive score, best first."""

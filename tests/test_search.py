@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval import Engine
+from retrieval import Engine, bm25
 from retrieval.bm25 import BM25Index, top_k
 from retrieval.evaluation import evaluate_questions, load_questions, question_ranks
 from conftest import ROOT, XQUAD, all_scores
@@ -95,7 +95,8 @@ def test_index_matches_rank_bm25_on_a_real_corpus(engine, source):
         engine = Engine.build(Corpus(XQUAD, documents),
                               Analyzer())
     corpus = [engine.analyzer.terms(p.text) for p in engine.passages]
-    reference, ours = BM25Okapi(corpus), BM25Index.build(corpus)
+    reference = BM25Okapi(corpus, k1=bm25.K1, b=bm25.B, epsilon=bm25.EPSILON)
+    ours = BM25Index.build(corpus)
     vocabulary = sorted({t for doc in corpus for t in doc})
     rng = random.Random(7)
     for _ in range(300):
