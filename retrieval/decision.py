@@ -155,6 +155,12 @@ def features(scored: Scored) -> np.ndarray:
                      sentences.one / total, (1 - other) * sentences.two / total])
 
 
+def word_scores(bm25: np.ndarray, translated_bm25: np.ndarray, translation_weight: float = TRANSLATION_WEIGHT):
+    """What the words say of each candidate: BM25 of the question's words as written plus a share of their
+    translations' (the fused ranking, and the engine's choice of candidates whose sentences are read)."""
+    return bm25 + translation_weight * translated_bm25
+
+
 def _best(values: np.ndarray, count: int) -> np.ndarray:
     """The `count` largest values, largest first, by a partial sort: a large corpus has thousands of
     candidates, and the decision runs on every question."""
@@ -205,7 +211,7 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     # the passages holding the words, and when the meaning answers, the closest in meaning too
     holding = words_known & (scored.coverage_in_language >= rule.min_coverage - 1e-12)
     answers = holding | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
-    words = scored.bm25 + rule.translation_weight * scored.translated_bm25
+    words = word_scores(scored.bm25, scored.translated_bm25, rule.translation_weight)
     best = words.max()
     weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
     fused = (words / best if best > 0 else words) + weight * scored.cosine

@@ -27,7 +27,7 @@ from .analysis import Analyzer
 from .bm25 import BM25Index, Postings
 from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
-from .decision import DEFAULT_RULE, TRANSLATION_WEIGHT, Rule, Scored, Sentences, decide
+from .decision import DEFAULT_RULE, Rule, Scored, Sentences, decide, word_scores
 from .excerpt import choose_excerpt, gathered_weight
 from .passages import Passage, split_document
 from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
@@ -278,7 +278,7 @@ class Engine:
         bm25, translated_bm25 = np.zeros(len(ids)), np.zeros(len(ids))
         bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
         translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
-        words = bm25 + TRANSLATION_WEIGHT * translated_bm25
+        words = word_scores(bm25, translated_bm25)
         candidate_cosine = self._with_best_sentence(ids, cosine[ids], words, vector)
         russian = _is_russian(question)
         languages = self._languages(query)
