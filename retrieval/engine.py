@@ -29,6 +29,7 @@ from .bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .decision import DEFAULT_RULE, Rule, Scored, Sentences, decide, word_scores
 from .excerpt import choose_excerpt, gathered_weight
+from .nearest import Nearest
 from .passages import Passage, split_document
 from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
 from .sentences import SentenceVectors
@@ -113,6 +114,7 @@ class Engine:
         self.passages = passages
         self.index = index
         self.vectors = vectors
+        self.nearest = Nearest(vectors)
         self.sentences = sentences
         self.bridge = bridge
         self.key = key  # what the index was made with, when loaded from a folder: lets the next load reuse it
@@ -266,26 +268,24 @@ class Engine:
         else:
             word_vectors = encoder.encode(word_texts(written))
         query = self._parse(question, words, written, word_vectors)
-        cosine = self.vectors @ vector
         lexical = self.index.candidate_scores(list(query.terms))
         translated = self.index.candidate_scores(list(query.translated))
         if len(translated[0]) > TRANSLATED_CANDIDATES:
             best = np.sort(np.argpartition(-translated[1], TRANSLATED_CANDIDATES)[:TRANSLATED_CANDIDATES])
             translated = translated[0][best], translated[1][best]
-        nearest = np.argpartition(-cosine, DENSE_CANDIDATES)[:DENSE_CANDIDATES] \
-            if len(cosine) > DENSE_CANDIDATES else np.arange(len(cosine))
+        nearest = self.nearest.closest(vector, DENSE_CANDIDATES)
         ids = np.union1d(np.union1d(lexical[0], translated[0]), nearest).astype(np.int32)
         bm25, translated_bm25 = np.zeros(len(ids)), np.zeros(len(ids))
         bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
         translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
         words = word_scores(bm25, translated_bm25)
-        candidate_cosine = self._with_best_sentence(ids, cosine[ids], words, vector)
+        candidate_cosine = self._with_best_sentence(ids, self.nearest.cosines(ids, vector), words, vector)
         russian = _is_russian(question)
         languages = self._languages(query)
         known_in_language = languages.mean(axis=0) if len(languages) else np.zeros(2)
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
                       candidate_cosine, *self._coverage(query, ids, languages),
-                      float(cosine.mean()) if len(cosine) else 0.0, known_in_language[self._russian[ids].astype(int)],
+                      self.nearest.background(vector), known_in_language[self._russian[ids].astype(int)],
                       self._read_sentences(query, ids[_leading(words, candidate_cosine, WORD_FOCUS)], vector))
 
     def _read_sentences(self, query: Query, leading: np.ndarray, vector: np.ndarray) -> Sentences:

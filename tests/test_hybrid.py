@@ -147,3 +147,28 @@ def test_odd_questions_answer_or_refuse_within_bounds(engine, question):
     for hit in engine.search(question):
         assert hit.excerpt in hit.passage
     assert time.perf_counter() - started < 2.0
+
+
+def _unit_vectors(count: int, seed: int) -> np.ndarray:
+    """Unit vectors spread like real ones: most of their length in a few dozen directions, plus noise."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(count, 48)) @ rng.normal(size=(48, encoder.DIMENSIONS)) \
+        + 0.3 * rng.normal(size=(count, encoder.DIMENSIONS))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("count", [300, 25_000])
+def test_the_closest_passages_are_the_exact_closest_in_a_small_and_a_large_corpus(count):
+    """Above COARSE_FROM passages the search goes through a projection first; what it finds must still be
+    the exact closest, and the background the exact mean cosine."""
+    from retrieval.nearest import COARSE_FROM, Nearest
+    vectors = _unit_vectors(count, seed=count)
+    nearest = Nearest(vectors)
+    assert (nearest._projected is not None) == (count >= COARSE_FROM)
+    for question in _unit_vectors(20, seed=1):
+        exact = np.argsort(-(vectors @ question))[:64]
+        found = nearest.closest(question, 64)
+        assert len(found) == 64 and set(found) == set(exact)
+        assert np.allclose(nearest.cosines(found, question), vectors[found] @ question)
+        assert nearest.background(question) == pytest.approx(float((vectors @ question).mean()), abs=1e-5)
+    assert sorted(Nearest(vectors[:10]).closest(vectors[0], 64)) == list(range(10))
