@@ -7,9 +7,10 @@ disjoint splits, each a corpus of 120 paragraphs:
 - report: articles 13–24 (answerable) and 37–48 (distractors); off-topic: the questions of articles 1–12.
   Nothing is chosen here; these are the figures the README reports.
 Each split runs in six directions: Russian and English questions against Russian and English paragraphs,
-and against both languages at once (the project's corpus is mixed, and its users ask in either language). Each also runs on corpora about one subject, as the
-project's is: every answerable article's own paragraphs as a corpus, with its questions answerable and
-OFF_TOPIC_SAMPLE of the off-topic questions. A refused answerable question counts as a miss.
+and against both languages at once (the project's corpus is mixed, and its users ask in either language).
+Each also runs on corpora about one subject, as the project's is: every answerable article's own
+paragraphs as a corpus, with its questions answerable and OFF_TOPIC_SAMPLE of the off-topic questions. A
+refused answerable question counts as a miss.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ OFF_TOPIC_SAMPLE = 30  # off-topic questions asked of each one-article corpus
 SPLITS = {"calibration": (range(0, 12), range(24, 36), range(12, 24)),
           "report": (range(12, 24), range(36, 48), range(0, 12))}
 DIRECTIONS = (("ru → ru", "ru", ("ru",)), ("en → en", "en", ("en",)), ("ru → en", "ru", ("en",)),
-              ("en → ru", "en", ("ru",)), ("ru → ru+en", "ru", ("ru", "en")), ("en → ru+en", "en", ("ru", "en")))
+              ("en → ru", "en", ("ru",)), ("ru → ru+en", "ru", ("ru", "en")),
+              ("en → ru+en", "en", ("ru", "en")))
 
 
 @dataclass(frozen=True)
