@@ -96,6 +96,18 @@ class Bridge:
     def _held(self) -> frozenset[str]:
         return frozenset(self.terms)
 
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {term: row for row, term in enumerate(self.terms)}
+
+    def closeness(self, vectors: np.ndarray, terms: Iterable[str]) -> np.ndarray:
+        """For each of `vectors` (question words'), its best cosine with the words of `terms` (a passage's)
+        this bridge holds; 0 when it holds none of them."""
+        rows = [self._rows[term] for term in set(terms) if term in self._rows]
+        if not rows or not len(vectors):
+            return np.zeros(len(vectors))
+        return (vectors @ self.vectors[rows].T).max(axis=1)
+
     def translatable(self, words: dict[str, str]) -> dict[str, str]:
         """Of `words` (as the question writes them → their terms), those this corpus can translate: those
         whose other script it has any word of, and those it does not hold whose own script it has."""

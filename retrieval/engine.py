@@ -50,6 +50,10 @@ SENTENCE_CANDIDATES = 32
 # Candidates best by words whose sentences are read for the decision (`decision.Sentences`); their analysis
 # serves the excerpt too.
 WORD_FOCUS = 3
+# A question word one of those candidates lacks counts as present as far as its closest word there is
+# closer than this (in the encoder's cosine of single words), fully at 1: "перехватов" in a passage saying
+# "перехват", "утраченным" in one saying "потерянный". Unrelated words of a passage reach 0.3–0.4.
+NEAR_FLOOR = 0.4
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,7 @@ class Engine:
         else:
             word_vectors = encoder.encode(word_texts(written))
         query = self._parse(question, words, written, word_vectors)
+        word_vector = dict(zip(written.values(), word_vectors))
         lexical = self.index.candidate_scores(list(query.terms))
         translated = self.index.candidate_scores(list(query.translated))
         if len(translated[0]) > TRANSLATED_CANDIDATES:
@@ -286,12 +291,14 @@ class Engine:
         return Scored(query, vector, russian, self._russian[ids] != russian, ids, bm25, translated_bm25,
                       candidate_cosine, *self._coverage(query, ids, languages),
                       self.nearest.background(vector), known_in_language[self._russian[ids].astype(int)],
-                      self._read_sentences(query, ids[_leading(words, candidate_cosine, WORD_FOCUS)], vector))
+                      self._read_sentences(query, ids[_leading(words, candidate_cosine, WORD_FOCUS)], vector,
+                                           word_vector))
 
-    def _read_sentences(self, query: Query, leading: np.ndarray, vector: np.ndarray) -> Sentences:
+    def _read_sentences(self, query: Query, leading: np.ndarray, vector: np.ndarray,
+                        word_vector: dict[str, np.ndarray]) -> Sentences:
         """What the sentences of the `leading` candidates (best by words, then by meaning) say of the
-        question, for the decision."""
-        one = two = closest = 0.0
+        question, for the decision; `word_vector` holds the vectors of its translatable words, by term."""
+        one = two = closest = near = 0.0
         tokens = {}
         for passage_id in map(int, leading):
             text = self.passages[passage_id].text
@@ -299,7 +306,23 @@ class Engine:
             gathered = gathered_weight(text, tokens[passage_id], query)
             one, two = max(one, gathered[0]), max(two, gathered[1])
             closest = max(closest, float(self.sentences.cosines(passage_id, vector).max()))
-        return Sentences(one, two, closest, tokens)
+            near = max(near, self._near_weight(query, tokens[passage_id], word_vector))
+        return Sentences(one, two, closest, near, tokens)
+
+    def _near_weight(self, query: Query, tokens: list, word_vector: dict[str, np.ndarray]) -> float:
+        """The question words' weight a passage (its analysed `tokens`) holds, a word it lacks counting by
+        how close its closest word there is (from nothing at NEAR_FLOOR to all at 1)."""
+        terms = {term for token in tokens for term in token.terms}
+        held, lacking = 0.0, []
+        for word in query.words:
+            if word.terms & terms:
+                held += word.weight
+            elif (vector := next((word_vector[t] for t in word.terms if t in word_vector), None)) is not None:
+                lacking.append((word.weight, vector))
+        if lacking:
+            closeness = self.bridge.closeness(np.array([v for _, v in lacking]), terms)
+            held += float(np.array([w for w, _ in lacking]) @ np.clip((closeness - NEAR_FLOOR) / (1 - NEAR_FLOOR), 0, 1))
+        return held
 
     def _with_best_sentence(self, ids: np.ndarray, cosine: np.ndarray, words: np.ndarray,
                             vector: np.ndarray) -> np.ndarray:
