@@ -172,3 +172,16 @@ def test_the_closest_passages_are_the_exact_closest_in_a_small_and_a_large_corpu
         assert np.allclose(nearest.cosines(found, question), vectors[found] @ question)
         assert nearest.background(question) == pytest.approx(float((vectors @ question).mean()), abs=1e-5)
     assert sorted(Nearest(vectors[:10]).closest(vectors[0], 64)) == list(range(10))
+
+
+def test_the_near_weight_counts_a_lacking_word_by_its_closest_word_in_the_passage():
+    """"plant" and "vehicles" are not in the passage, but "factory" and "trucks" are close to them (cosine
+    about 0.68): they count in part; "weather" is close to nothing there (about 0.3) and counts nothing."""
+    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", (
+        "The factory builds heavy trucks.", "Cats sleep all day long.")),)))
+    near = engine.score("Which plant builds vehicles?")
+    weight = {min(word.terms): word.weight for word in near.query.words}
+    assert set(weight) == {"build", "plant", "vehicl"}
+    assert weight["build"] < near.sentences.near < sum(weight.values())
+    far = engine.score("Which weather builds?")
+    assert far.sentences.near == pytest.approx(next(w.weight for w in far.query.words if "build" in w.terms))
