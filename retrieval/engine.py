@@ -51,8 +51,8 @@ SENTENCE_CANDIDATES = 32
 # serves the excerpt too.
 WORD_FOCUS = 3
 # A question word one of those candidates lacks counts as present as far as its closest word there is
-# closer than this (in the encoder's cosine of single words), fully at 1: "перехватов" in a passage saying
-# "перехват", "утраченным" in one saying "потерянный". Unrelated words of a passage reach 0.3–0.4; chosen
+# closer than this (in the encoder's cosine of single words), fully at 1: "plant" in a passage saying
+# "factory" (0.68), "утраченным" in one saying "потерянный" (0.74). Unrelated words reach 0.3–0.4; chosen
 # among 0.3, 0.4 and 0.5 on the calibration split (README, "Answer or refuse").
 NEAR_FLOOR = 0.4
 
