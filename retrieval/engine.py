@@ -50,8 +50,8 @@ SENTENCE_CANDIDATES = 32
 # Candidates best by words whose sentences are read for the decision (`decision.Sentences`); their analysis
 # serves the excerpt too.
 WORD_FOCUS = 3
-# A question word one of those candidates lacks counts as present as far as its closest word there is
-# closer than this (in the encoder's cosine of single words), fully at 1: "plant" in a passage saying
+# A question word one of those candidates lacks counts in part when its closest word there is closer than
+# this (the encoder's cosine of single words; nothing at the floor, all at 1): "plant" in a passage saying
 # "factory" (0.68), "утраченным" in one saying "потерянный" (0.74). Unrelated words reach 0.3–0.4; chosen
 # among 0.3, 0.4 and 0.5 on the calibration split (README, "Answer or refuse").
 NEAR_FLOOR = 0.4
