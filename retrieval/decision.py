@@ -7,8 +7,9 @@
    next candidates, whether one passage holds both the words and the meaning, and whether the words gather
    in one or two sentences of a leading passage (an answer is a sentence; an off-topic question meets its
    words scattered) and how much of the question a leading passage holds when a word it lacks counts as far
-   as its closest word there is close (a paraphrase keeps the meaning of its words). The model has one set of weights per `regime`: candidates all in the question's language,
-   all in the other, or in both (a mixed corpus), because the same cosine means different things in each. The
+   as its closest word there is close (a paraphrase keeps the meaning of its words). The model has one set
+   of weights per `regime`: candidates all in the question's language, all in the other, or in both (a mixed
+   corpus), because the same cosine means different things in each. The
    meaning alone answers only with a passage at least `meaning_min_cosine` close. The weights are fitted on
    a calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because
    a refused answerable question costs a user more than a weak answer to an off-topic one.
@@ -133,9 +134,9 @@ def features(scored: Scored) -> np.ndarray:
     meets its words in one passage and its nearest meaning in another); some whether the best stands out:
     its lead over the next candidate and over the next nine's spread; and what the leading candidates'
     sentences hold (`Sentences`), as a share of the whole question's weight, known words or not: a sentence
-    holding the only known word of three ("Беларуси" in "рецепт борща из Беларуси") says little. The last
-    feature, the near weight, was added last: alone it tells answerable from off-topic questions with ROC
-    AUC 0.964 ru → ru and 0.936 en → en on the calibration split (the best cosine alone: 0.909 and 0.964)."""
+    holding the only known word of three ("Беларуси" in "рецепт борща из Беларуси") says little. The near
+    weight (the last feature) alone tells answerable from off-topic questions with ROC AUC 0.964 ru → ru and
+    0.936 en → en on the calibration split (the best cosine alone: 0.909 and 0.964)."""
     if not len(scored.ids):
         return np.zeros(len(DECISION_WEIGHTS[0]))
     words = scored.query.words

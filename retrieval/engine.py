@@ -322,7 +322,8 @@ class Engine:
                 lacking.append((word.weight, vector))
         if lacking:
             closeness = self.bridge.closeness(np.array([v for _, v in lacking]), terms)
-            held += float(np.array([w for w, _ in lacking]) @ np.clip((closeness - NEAR_FLOOR) / (1 - NEAR_FLOOR), 0, 1))
+            share = np.clip((closeness - NEAR_FLOOR) / (1 - NEAR_FLOOR), 0, 1)
+            held += float(np.array([w for w, _ in lacking]) @ share)
         return held
 
     def _with_best_sentence(self, ids: np.ndarray, cosine: np.ndarray, words: np.ndarray,
