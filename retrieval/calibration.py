@@ -127,6 +127,7 @@ WORDS_ONLY = Rule(threshold=2.0, lexical_min_cosine=-1.0, weight_known=0.0, weig
 THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
 MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
 WORD_FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3)
+NEAR_SHARES = (0.5, 0.6, 0.7, 0.8, 1.0)
 
 
 def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
@@ -142,7 +143,7 @@ def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
             lines.append(f"  {name:22} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
     directions = [name for name in cases["calibration"] if "1 article" not in name]
     for setting, values in (("threshold", THRESHOLDS), ("meaning_min_cosine", MEANING_FLOORS),
-                            ("words_min_probability", WORD_FLOORS)):
+                            ("near_share", NEAR_SHARES), ("words_min_probability", WORD_FLOORS)):
         lines.append(f"calibration split by {setting} (answered/hit@1/refused): {', '.join(directions)}")
         for value in values:
             rule = replace(DEFAULT_RULE, **{setting: value})

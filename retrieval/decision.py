@@ -10,7 +10,9 @@
    as its closest word there is close (a paraphrase keeps the meaning of its words). The model has one set
    of weights per `regime`: candidates all in the question's language, all in the other, or in both (a mixed
    corpus), because the same cosine means different things in each. The
-   meaning alone answers only with a passage at least `meaning_min_cosine` close. The weights are fitted on
+   meaning alone answers only with a passage at least `meaning_min_cosine` close, or with a leading passage
+   holding `near_share` of the question's weight, near words counted (`Sentences.near`: a short question is
+   far in cosine from a long passage that answers it, but its words are there). The weights are fitted on
    a calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because
    a refused answerable question costs a user more than a weak answer to an off-topic one.
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
@@ -60,7 +62,9 @@ class Rule:
     lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
     # the model agrees: a short question is often far from a long passage that answers it)
     min_coverage: float = 0.5
-    meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this
+    meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this,
+    near_share: float = 0.7  # unless a leading passage holds this share of the question's weight, near words
+    # counted (the lowest of 0.5–0.8 that refused no fewer off-topic questions of the calibration split)
     near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
     weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
@@ -212,7 +216,9 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     by_meaning = bool(scored.vector.any()) and probability >= rule.threshold
     by_words = probability >= rule.words_min_probability \
         and bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
-    if not (by_words or by_meaning and scored.cosine.max() >= rule.meaning_min_cosine):
+    total = sum(word.weight for word in scored.query.words)
+    near = total > 0 and scored.sentences.near >= rule.near_share * total
+    if not (by_words or by_meaning and (scored.cosine.max() >= rule.meaning_min_cosine or near)):
         return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too
     holding = words_known & (scored.coverage_in_language >= rule.min_coverage - 1e-12)

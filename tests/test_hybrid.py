@@ -1,6 +1,7 @@
 """Hybrid retrieval (issue 9): the encoder, vectors in the saved index, fusion, answer-or-refuse as users get
 it on the report split (the calibration split chose the settings), cross-language excerpts."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -185,3 +186,14 @@ def test_the_near_weight_counts_a_lacking_word_by_its_closest_word_in_the_passag
     assert weight["build"] < near.sentences.near < sum(weight.values())
     far = engine.score("Which weather builds?")
     assert far.sentences.near == pytest.approx(next(w.weight for w in far.query.words if "build" in w.terms))
+
+
+@needs_xquad
+def test_a_leading_passage_holding_the_question_lifts_the_cosine_floor(report):
+    """A short question is far, in cosine, from the long passage that answers it; where a leading passage
+    holds `near_share` of its words' weight (near words counted), the cosine floor does not refuse it. On
+    the report split this answers more Russian questions and refuses as many off-topic ones."""
+    from retrieval.calibration import outcome
+    floor_only = dataclasses.replace(DEFAULT_RULE, near_share=float("inf"))
+    now, before = outcome(report["ru → ru"], DEFAULT_RULE), outcome(report["ru → ru"], floor_only)
+    assert now.answered > before.answered and now.hit1 > before.hit1 and now.refused == before.refused
