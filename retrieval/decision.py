@@ -144,7 +144,7 @@ def features(scored: Scored) -> np.ndarray:
     if not len(scored.ids):
         return np.zeros(len(DECISION_WEIGHTS[0]))
     words = scored.query.words
-    total = sum(w.weight for w in words) or 1.0
+    total = scored.query.weight or 1.0
     unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
     known, written = scored.known_share, scored.written_share
     coverage = float(scored.coverage.max())
@@ -216,7 +216,7 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     by_meaning = bool(scored.vector.any()) and probability >= rule.threshold
     by_words = probability >= rule.words_min_probability \
         and bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
-    total = sum(word.weight for word in scored.query.words)
+    total = scored.query.weight
     near = total > 0 and scored.sentences.near >= rule.near_share * total
     if not (by_words or by_meaning and (scored.cosine.max() >= rule.meaning_min_cosine or near)):
         return Answers(scored.ids[:0], np.empty(0))

@@ -35,6 +35,11 @@ class Query:
     def known_words(self) -> tuple[QueryWord, ...]:
         return tuple(word for word in self.words if word.known)
 
+    @property
+    def weight(self) -> float:
+        """The summed weight of its words: what the decision's shares are shares of."""
+        return sum(word.weight for word in self.words)
+
 
 # The most work one question can cause, whoever calls the engine: its first MAX_QUESTION_CHARS characters
 # are read, and of those its first MAX_QUESTION_WORDS distinct content words count (README, "Limits").
