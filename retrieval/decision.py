@@ -9,10 +9,10 @@
    words scattered) and how much of the question a leading passage holds when a word it lacks counts as far
    as its closest word there is close (a paraphrase keeps the meaning of its words). The model has one set
    of weights per `regime`: candidates all in the question's language, all in the other, or in both (a mixed
-   corpus), because the same cosine means different things in each. The
-   meaning alone answers only with a passage at least `meaning_min_cosine` close, or with a leading passage
-   holding `near_share` of the question's weight, near words counted (`Sentences.near`: a short question is
-   far in cosine from a long passage that answers it, but its words are there). The weights are fitted on
+   corpus), because the same cosine means different things in each. The meaning alone answers only with a
+   passage at least `meaning_min_cosine` close, or with a leading passage holding `near_share` of the
+   question's weight, near words counted (`Sentences.near`: a short question is far in cosine from a long
+   passage that answers it, but its words are there). The weights are fitted on
    a calibration split of XQuAD nobody reports on (`calibration`); the threshold favours answering, because
    a refused answerable question costs a user more than a weak answer to an off-topic one.
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word

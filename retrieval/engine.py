@@ -118,7 +118,6 @@ class Engine:
         self.analyzer = analyzer
         self.passages = passages
         self.index = index
-        self.vectors = vectors
         self.nearest = Nearest(vectors)
         self.sentences = sentences
         self.bridge = bridge
@@ -213,6 +212,11 @@ class Engine:
             articles.append(indexfile.SavedArticle(doc.digest, doc.article, range(first, passage)))
         return indexfile.SavedIndex(self.key, tuple(articles), self.passages, self.vectors, self.sentences,
                                     self.index, self.analyzer.glossary, self.bridge)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The passages' unit vectors (held by `nearest`, which searches them)."""
+        return self.nearest.vectors
 
     @property
     def documents(self) -> tuple[Document, ...]:
