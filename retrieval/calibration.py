@@ -22,7 +22,7 @@ import numpy as np
 
 from . import encoder
 from .corpus import Corpus
-from .decision import DEFAULT_RULE, Rule, Scored, decide, features, regime
+from .decision import DEFAULT_RULE, REGIMES, Rule, Scored, decide, features, regime
 from .engine import Engine
 from .query import MAX_QUESTION_CHARS
 from .squad import load_squad
@@ -122,7 +122,7 @@ def _logistic(cases: list[Case], l2: float) -> tuple[float, ...]:
 
 
 # Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
-WORDS_ONLY = Rule(threshold=2.0, lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0, translation_weight=0.0,
+WORDS_ONLY = Rule(thresholds=(2.0, 2.0, 2.0), lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0, translation_weight=0.0,
                   translated_known=0.0, words_min_probability=0.0)
 THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
 MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
@@ -142,15 +142,29 @@ def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
             before, after = outcome(direction_cases, WORDS_ONLY), outcome(direction_cases, DEFAULT_RULE)
             lines.append(f"  {name:22} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
     directions = [name for name in cases["calibration"] if "1 article" not in name]
-    for setting, values in (("threshold", THRESHOLDS), ("meaning_min_cosine", MEANING_FLOORS),
-                            ("near_share", NEAR_SHARES), ("words_min_probability", WORD_FLOORS)):
-        lines.append(f"calibration split by {setting} (answered/hit@1/refused): {', '.join(directions)}")
-        for value in values:
-            rule = replace(DEFAULT_RULE, **{setting: value})
-            row = "  ".join(_cells(outcome(cases["calibration"][name], rule)) for name in directions)
-            mark = "  ← in use" if value == getattr(DEFAULT_RULE, setting) else ""
-            lines.append(f"  {value:4.2f}  {row}{mark}")
+    shown = None
+    for setting, value, rule, in_use in _settings():
+        if setting != shown:
+            shown = setting
+            lines.append(f"calibration split by {setting} (answered/hit@1/refused): {', '.join(directions)}")
+        row = "  ".join(_cells(outcome(cases["calibration"][name], rule)) for name in directions)
+        lines.append(f"  {value:4.2f}  {row}{'  ← in use' if in_use else ''}")
     return "\n".join(lines)
+
+
+def _settings():
+    """(setting, value, the rule with it, whether it is the value in use) for every point of the curves: each
+    regime's threshold, then the other settings, one at a time, the rest held at their values."""
+    for kind, name in enumerate(REGIMES):
+        in_use = DEFAULT_RULE.thresholds[kind]
+        for value in sorted({*THRESHOLDS, in_use}):
+            thresholds = DEFAULT_RULE.thresholds[:kind] + (value,) + DEFAULT_RULE.thresholds[kind + 1:]
+            yield f"threshold where candidates are in {name}", value, replace(DEFAULT_RULE, thresholds=thresholds), \
+                value == in_use
+    for setting, values in (("meaning_min_cosine", MEANING_FLOORS), ("near_share", NEAR_SHARES),
+                            ("words_min_probability", WORD_FLOORS)):
+        for value in values:
+            yield setting, value, replace(DEFAULT_RULE, **{setting: value}), value == getattr(DEFAULT_RULE, setting)
 
 
 def _cells(o: Outcome) -> str:

@@ -167,22 +167,21 @@ def evaluate_questions(engine: Engine, questions: list[Question], title: str = "
 
 
 def project_curve(engine: Engine, questions: list[Question], foreign: list[str]) -> str:
-    """How the rule's threshold trades answers for refusals on the project corpus: the question set's
-    answerable hit@3 and unanswerable refused, and XQuAD's questions (other subjects) refused."""
+    """How the rule's threshold (the same in every regime, then the thresholds in use) trades answers for
+    refusals on the project corpus: the question set's answerable hit@3 and unanswerable refused, and
+    XQuAD's questions (other subjects) refused."""
     scored = [(q, engine.score(q.text)) for q in questions]
     foreign_scored = [engine.score(text) for text in foreign]
     lines = ["Project corpus, by threshold: answerable hit@3 | own unanswerable refused | XQuAD questions refused",
              f"{'threshold':>9}  {'hit@3':>6}  {'refused':>7}  {'XQuAD refused':>13}"]
-    for threshold in THRESHOLDS:
-        rule = replace(DEFAULT_RULE, threshold=threshold)
+    rules = [(f"{t:9.2f}", replace(DEFAULT_RULE, thresholds=(t, t, t))) for t in THRESHOLDS]
+    for label, rule in rules + [(f"{'in use':>9}", DEFAULT_RULE)]:
         answered = [(q, decide(s, rule)) for q, s in scored]
         hit3 = [any(_contains(engine.passages[i].text, q.answer) for i in answers.ranked()[:3])
                 for q, answers in answered if q.group != "none"]
         refused = [not len(ids) for q, (ids, _) in answered if q.group == "none"]
         foreign_refused = [not len(decide(s, rule)[0]) for s in foreign_scored]
-        mark = "  ← in use" if threshold == DEFAULT_RULE.threshold else ""
-        lines.append(f"{threshold:9.2f}  {np.mean(hit3):6.3f}  {np.mean(refused):7.3f}  "
-                     f"{np.mean(foreign_refused):13.3f}{mark}")
+        lines.append(f"{label}  {np.mean(hit3):6.3f}  {np.mean(refused):7.3f}  {np.mean(foreign_refused):13.3f}")
     return "\n".join(lines)
 
 

@@ -101,9 +101,21 @@ def test_the_word_rule_answers_only_what_the_model_finds_possible(engine):
     from dataclasses import replace
     from retrieval.decision import decide
     scored = engine.score("Какое соглашение подписал МАЗ?")
-    words_alone = replace(DEFAULT_RULE, threshold=2.0)  # the meaning never answers: only the word rule can
+    words_alone = replace(DEFAULT_RULE, thresholds=(2.0, 2.0, 2.0))  # the meaning never answers: only the word rule can
     assert len(decide(scored, replace(words_alone, words_min_probability=0.0)).ids)
     assert not len(decide(scored, replace(words_alone, words_min_probability=1.0)).ids)
+
+
+def test_the_threshold_is_the_one_of_the_question_s_regime(engine):
+    from dataclasses import replace
+    from retrieval.decision import covered, decide, regime
+    scored = engine.score("Какое соглашение подписал МАЗ?")
+    kind, probability = regime(scored), covered(scored)
+    assert kind == 1  # the project's corpus is mixed: its candidates are in both languages
+    for others, own, answers in ((0.0, 1.0, False), (1.0, probability, True)):
+        thresholds = tuple(own if k == kind else others for k in range(3))
+        rule = replace(DEFAULT_RULE, thresholds=thresholds, words_min_probability=1.0)  # the meaning decides
+        assert bool(len(decide(scored, rule).ids)) is answers
 
 
 def test_vectors_are_saved_compactly_and_keyed_by_the_encoder(tmp_path, monkeypatch):
