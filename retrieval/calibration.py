@@ -122,12 +122,14 @@ def _logistic(cases: list[Case], l2: float) -> tuple[float, ...]:
 
 
 # Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
-WORDS_ONLY = Rule(thresholds=(2.0, 2.0, 2.0), lexical_min_cosine=-1.0, weight_known=0.0, weight_unknown=0.0, translation_weight=0.0,
-                  translated_known=0.0, words_min_probability=0.0)
+WORDS_ONLY = Rule(thresholds=(2.0, 2.0, 2.0), lexical_min_cosine=-1.0, shown_coverage=0.5, weight_known=0.0,
+                  weight_unknown=0.0, translation_weight=0.0, translated_known=0.0, words_min_probability=0.0)
 THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
 MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
 WORD_FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3)
 NEAR_SHARES = (0.5, 0.6, 0.7, 0.8, 1.0)
+SHOWN_COVERAGES = (0.25, 0.3, 0.35, 0.4, 0.5)
+COSINE_WEIGHTS = (1.0, 1.5, 2.0, 3.0)
 
 
 def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
@@ -162,7 +164,8 @@ def _settings():
             yield f"threshold where candidates are in {name}", value, replace(DEFAULT_RULE, thresholds=thresholds), \
                 value == in_use
     for setting, values in (("meaning_min_cosine", MEANING_FLOORS), ("near_share", NEAR_SHARES),
-                            ("words_min_probability", WORD_FLOORS)):
+                            ("words_min_probability", WORD_FLOORS), ("shown_coverage", SHOWN_COVERAGES),
+                            ("weight_known", COSINE_WEIGHTS)):
         for value in values:
             yield setting, value, replace(DEFAULT_RULE, **{setting: value}), value == getattr(DEFAULT_RULE, setting)
 

@@ -20,8 +20,9 @@
    weight with a cosine of at least `lexical_min_cosine` (the model alone misjudges a small corpus about one
    subject, where every passage is close to an on-topic question), unless the model gives the question
    less than `words_min_probability`: common words meet in some passage of any large corpus.
-2. Which passages answer? Those holding at least `min_coverage` of the known question words' weight (not
-   counting, for a passage, words only the other language holds in translation), and when the meaning
+2. Which passages answer? Those holding at least `shown_coverage` of the known question words' weight (not
+   counting, for a passage, words only the other language holds in translation; `min_coverage` for a
+   passage in the other language, whose words the question reaches only through translations), and when the meaning
    answered, the closest passage in meaning; ranked by W / (best W of the question) + w × cosine, where W is
    BM25 plus `translation_weight` × the translations' BM25, and w grows with the share of question words
    that passages of the candidate's language do not hold: where BM25 sees only names, the meaning must lead.
@@ -57,14 +58,16 @@ class Rule:
     """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
 
     decision: tuple[tuple[float, ...], ...] = DECISION_WEIGHTS  # logistic weights over `features`, per regime
-    thresholds: tuple[float, float, float] = (0.25, 0.28, 0.25)  # answer when the model's probability that the
-    # corpus covers the question is this, per `regime`: in each the lowest where the calibration split's
-    # off-topic questions are still refused 0.90 of the time, in both question languages (across languages,
-    # where no threshold does that while answering enough, as low as within one)
+    thresholds: tuple[float, float, float] = (0.22, 0.28, 0.22)  # answer when the model's probability that the
+    # corpus covers the question is this, per `regime`: in each the lowest (in steps of 0.01) where the
+    # calibration split's off-topic questions are still refused 0.90 of the time, in both question languages
+    # (across languages, where no threshold does that while answering enough, as low as within one)
     min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
     lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
     # the model agrees: a short question is often far from a long passage that answers it)
     min_coverage: float = 0.5
+    shown_coverage: float = 0.35  # a passage in the question's own language is shown when it holds this share
+    # of the known words' weight (across languages, where the words are translations, `min_coverage`)
     meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this,
     near_share: float = 0.7  # unless a leading passage holds this share of the question's weight, near words
     # counted (the lowest of 0.5–0.8 that refused no fewer off-topic questions of the calibration split)
@@ -79,7 +82,8 @@ class Rule:
 
 DEFAULT_RULE = Rule()
 # Every candidate answers, ranked as usual: for measuring ranking alone, beside the baselines.
-RULE_OFF = Rule(thresholds=(0.0, 0.0, 0.0), min_known_share=0.0, min_coverage=0.0, words_min_probability=0.0)
+RULE_OFF = Rule(thresholds=(0.0, 0.0, 0.0), min_known_share=0.0, min_coverage=0.0, shown_coverage=0.0,
+                words_min_probability=0.0)
 
 
 @dataclass(frozen=True)
@@ -227,7 +231,8 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     if not (by_words or by_meaning and (scored.cosine.max() >= rule.meaning_min_cosine or near)):
         return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too
-    holding = words_known & (scored.coverage_in_language >= rule.min_coverage - 1e-12)
+    shown = np.where(scored.other_language, rule.min_coverage, rule.shown_coverage)
+    holding = words_known & (scored.coverage_in_language >= shown - 1e-12)
     answers = holding | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
     words = word_scores(scored.bm25, scored.translated_bm25, rule.translation_weight)
     best = words.max()

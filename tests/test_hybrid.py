@@ -118,6 +118,23 @@ def test_the_threshold_is_the_one_of_the_question_s_regime(engine):
         assert bool(len(decide(scored, rule).ids)) is answers
 
 
+def test_a_passage_in_the_question_s_language_is_shown_on_less_of_its_words(engine):
+    """`shown_coverage` for the question's language, `min_coverage` across languages (words reached only in
+    translation are less sure)."""
+    from dataclasses import replace
+    from retrieval.decision import decide
+    scored = engine.score("Какое соглашение подписал МАЗ?")
+    closest = int(np.argmax(scored.cosine))  # shown anyway: the meaning answers this question
+    own = next(i for i in range(len(scored.ids)) if i != closest and not scored.other_language[i])
+    other = next(i for i in range(len(scored.ids)) if i != closest and scored.other_language[i])
+    coverage = np.zeros(len(scored.ids))
+    coverage[[own, other]] = (DEFAULT_RULE.shown_coverage + DEFAULT_RULE.min_coverage) / 2
+    crafted = replace(scored, coverage_in_language=coverage)
+    shown = set(decide(crafted).ids)
+    assert scored.ids[own] in shown and scored.ids[other] not in shown
+    assert scored.ids[own] not in set(decide(crafted, replace(DEFAULT_RULE, shown_coverage=0.5)).ids)
+
+
 def test_vectors_are_saved_compactly_and_keyed_by_the_encoder(tmp_path, monkeypatch):
     import shutil
     root = tmp_path / "corpus"
