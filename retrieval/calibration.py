@@ -158,16 +158,17 @@ def _settings():
     """(setting, value, the rule with it, whether it is the value in use) for every point of the curves: each
     regime's threshold, then the other settings, one at a time, the rest held at their values."""
     for kind, name in enumerate(REGIMES):
-        in_use = DEFAULT_RULE.thresholds[kind]
-        for value in sorted({*THRESHOLDS, in_use}):
+        chosen = DEFAULT_RULE.thresholds[kind]
+        for value in sorted({*THRESHOLDS, chosen}):
             thresholds = DEFAULT_RULE.thresholds[:kind] + (value,) + DEFAULT_RULE.thresholds[kind + 1:]
-            yield f"threshold where candidates are in {name}", value, replace(DEFAULT_RULE, thresholds=thresholds), \
-                value == in_use
+            rule = replace(DEFAULT_RULE, thresholds=thresholds)
+            yield f"threshold where candidates are in {name}", value, rule, value == chosen
     for setting, values in (("meaning_min_cosine", MEANING_FLOORS), ("near_share", NEAR_SHARES),
                             ("words_min_probability", WORD_FLOORS), ("shown_coverage", SHOWN_COVERAGES),
                             ("weight_known", COSINE_WEIGHTS)):
         for value in values:
-            yield setting, value, replace(DEFAULT_RULE, **{setting: value}), value == getattr(DEFAULT_RULE, setting)
+            in_use = value == getattr(DEFAULT_RULE, setting)
+            yield setting, value, replace(DEFAULT_RULE, **{setting: value}), in_use
 
 
 def _cells(o: Outcome) -> str:

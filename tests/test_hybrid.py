@@ -101,7 +101,7 @@ def test_the_word_rule_answers_only_what_the_model_finds_possible(engine):
     from dataclasses import replace
     from retrieval.decision import decide
     scored = engine.score("Какое соглашение подписал МАЗ?")
-    words_alone = replace(DEFAULT_RULE, thresholds=(2.0, 2.0, 2.0))  # the meaning never answers: only the word rule can
+    words_alone = replace(DEFAULT_RULE, thresholds=(2.0, 2.0, 2.0))  # only the word rule can answer
     assert len(decide(scored, replace(words_alone, words_min_probability=0.0)).ids)
     assert not len(decide(scored, replace(words_alone, words_min_probability=1.0)).ids)
 
