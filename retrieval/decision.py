@@ -23,9 +23,10 @@
 2. Which passages answer? Those holding at least `shown_coverage` of the known question words' weight (not
    counting, for a passage, words only the other language holds in translation; `min_coverage` for a
    passage in the other language, whose words the question reaches only through translations), and when
-   the meaning answered, the closest passage in meaning; ranked by W / (best W of the question) + w × cosine, where W is
-   BM25 plus `translation_weight` × the translations' BM25, and w grows with the share of question words
-   that passages of the candidate's language do not hold: where BM25 sees only names, the meaning must lead.
+   the meaning answered, the closest passage in meaning; ranked by W / (best W of the question) + w ×
+   cosine, where W is BM25 plus `translation_weight` × the translations' BM25, and w grows with the share
+   of question words that passages of the candidate's language do not hold: where BM25 sees only names, the
+   meaning must lead.
 """
 
 from __future__ import annotations
