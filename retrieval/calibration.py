@@ -123,13 +123,16 @@ def _logistic(cases: list[Case], l2: float) -> tuple[float, ...]:
 
 # Today's rule before the encoder: words only (the known share and coverage), ranked by BM25 alone.
 WORDS_ONLY = Rule(thresholds=(2.0, 2.0, 2.0), lexical_min_cosine=-1.0, shown_coverage=0.5, weight_known=0.0,
-                  weight_unknown=0.0, translation_weight=0.0, translated_known=0.0, words_min_probability=0.0)
+                  weight_unknown=0.0, weight_across=0.0, translation_weight=0.0, translated_known=0.0,
+                  words_min_probability=0.0)
 THRESHOLDS = (0.1, 0.2, 0.25, 0.3, 0.4, 0.5)
 MEANING_FLOORS = (0.15, 0.2, 0.25, 0.3, 0.35)
 WORD_FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3)
 NEAR_SHARES = (0.5, 0.6, 0.7, 0.8, 1.0)
 SHOWN_COVERAGES = (0.25, 0.3, 0.35, 0.4, 0.5)
 COSINE_WEIGHTS = (1.0, 1.5, 2.0, 3.0)
+SURE = (0.4, 0.5, 0.6, 1.01)  # 1.01: above any probability, the floors always apply
+ACROSS_WEIGHTS = (0.0, 2.0, 4.0, 6.0)
 
 
 def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
@@ -164,8 +167,9 @@ def _settings():
             rule = replace(DEFAULT_RULE, thresholds=thresholds)
             yield f"threshold where candidates are in {name}", value, rule, value == chosen
     for setting, values in (("meaning_min_cosine", MEANING_FLOORS), ("near_share", NEAR_SHARES),
-                            ("words_min_probability", WORD_FLOORS), ("shown_coverage", SHOWN_COVERAGES),
-                            ("weight_known", COSINE_WEIGHTS)):
+                            ("sure", SURE), ("words_min_probability", WORD_FLOORS),
+                            ("shown_coverage", SHOWN_COVERAGES), ("weight_known", COSINE_WEIGHTS),
+                            ("weight_across", ACROSS_WEIGHTS)):
         for value in values:
             in_use = value == getattr(DEFAULT_RULE, setting)
             yield setting, value, replace(DEFAULT_RULE, **{setting: value}), in_use

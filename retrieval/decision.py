@@ -12,9 +12,10 @@
    corpus), because the same cosine means different things in each. The meaning alone answers only with a
    passage at least `meaning_min_cosine` close, or with a leading passage holding `near_share` of the
    question's weight, near words counted (`Sentences.near`: a short question is far in cosine from a long
-   passage that answers it, but its words are there). The weights are fitted on
-   a calibration split of XQuAD nobody reports on (`calibration`); the thresholds, one per regime, favour
-   answering, because a refused answerable question costs a user more than a weak answer to an off-topic one.
+   passage that answers it, but its words are there), or when the model is `sure`. The weights are fitted
+   on a calibration split of XQuAD nobody reports on (`calibration`); the thresholds, one per regime, are
+   the lowest that still refuse the off-topic questions the issue asks: a refused answerable question costs
+   a user more than a weak answer to an off-topic one.
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
    found in translation counts `translated_known` of one) and a passage holds `min_coverage` of their idf
    weight with a cosine of at least `lexical_min_cosine` (the model alone misjudges a small corpus about one
@@ -26,7 +27,8 @@
    the meaning answered, the closest passage in meaning; ranked by W / (best W of the question) + w ×
    cosine, where W is BM25 plus `translation_weight` × the translations' BM25, and w grows with the share
    of question words that passages of the candidate's language do not hold: where BM25 sees only names, the
-   meaning must lead.
+   meaning must lead. It grows by `weight_across` when every candidate is in the other language: there W
+   rests on translations, which rank worse than the cosine does.
 """
 
 from __future__ import annotations
@@ -59,10 +61,9 @@ class Rule:
     """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
 
     decision: tuple[tuple[float, ...], ...] = DECISION_WEIGHTS  # logistic weights over `features`, per regime
-    thresholds: tuple[float, float, float] = (0.22, 0.28, 0.22)  # answer when the model's probability that the
+    thresholds: tuple[float, float, float] = (0.22, 0.28, 0.60)  # answer when the model's probability that the
     # corpus covers the question is this, per `regime`: in each the lowest (in steps of 0.01) where the
     # calibration split's off-topic questions are still refused 0.90 of the time, in both question languages
-    # (across languages, where no threshold does that while answering enough, as low as within one)
     min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
     lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
     # the model agrees: a short question is often far from a long passage that answers it)
@@ -71,10 +72,12 @@ class Rule:
     # of the known words' weight (across languages, where the words are translations, `min_coverage`)
     meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this,
     near_share: float = 0.7  # unless a leading passage holds this share of the question's weight, near words
-    # counted (the lowest of 0.5–0.8 that refused no fewer off-topic questions of the calibration split)
+    # counted (the lowest of 0.5–0.8 that refused no fewer off-topic questions of the calibration split),
+    sure: float = 0.5  # or the model gives the question at least this probability
     near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
     weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
+    weight_across: float = 4.0  # and when every candidate is in the other language
     translation_weight: float = TRANSLATION_WEIGHT
     translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
     words_min_probability: float = 0.2  # the word rule answers only where the model gives at least this
@@ -224,12 +227,14 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
     lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
     probability = covered(scored, rule)
-    by_meaning = bool(scored.vector.any()) and probability >= rule.thresholds[regime(scored)]
+    kind = regime(scored)
+    by_meaning = bool(scored.vector.any()) and probability >= rule.thresholds[kind]
     by_words = probability >= rule.words_min_probability \
         and bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
     total = scored.query.weight
     near = total > 0 and scored.sentences.near >= rule.near_share * total
-    if not (by_words or by_meaning and (scored.cosine.max() >= rule.meaning_min_cosine or near)):
+    if not (by_words or by_meaning and (scored.cosine.max() >= rule.meaning_min_cosine or near
+                                        or probability >= rule.sure)):
         return Answers(scored.ids[:0], np.empty(0))
     # the passages holding the words, and when the meaning answers, the closest in meaning too
     shown = np.where(scored.other_language, rule.min_coverage, rule.shown_coverage)
@@ -237,6 +242,7 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     answers = holding | (by_meaning & (scored.cosine >= scored.cosine.max() - rule.near_best))
     words = word_scores(scored.bm25, scored.translated_bm25, rule.translation_weight)
     best = words.max()
-    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2
+    weight = rule.weight_known + rule.weight_unknown * (1 - scored.known_in_language) ** 2 \
+        + rule.weight_across * (kind == 2)
     fused = (words / best if best > 0 else words) + weight * scored.cosine
     return Answers(scored.ids[answers], fused[answers])
