@@ -131,7 +131,7 @@ WORD_FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3)
 NEAR_SHARES = (0.5, 0.6, 0.7, 0.8, 1.0)
 SHOWN_COVERAGES = (0.25, 0.3, 0.35, 0.4, 0.5)
 COSINE_WEIGHTS = (1.0, 1.5, 2.0, 3.0)
-SURE = (0.4, 0.5, 0.6, 1.01)  # 1.01: above any probability, the floors always apply
+SURE = (0.3, 0.35, 0.4, 0.5, 1.01)  # 1.01: above any probability, the floors always apply
 ACROSS_WEIGHTS = (0.0, 2.0, 4.0, 6.0)
 
 

@@ -14,8 +14,8 @@
    question's weight, near words counted (`Sentences.near`: a short question is far in cosine from a long
    passage that answers it, but its words are there), or when the model is `sure`. The weights are fitted
    on a calibration split of XQuAD nobody reports on (`calibration`); the thresholds, one per regime, are
-   the lowest that still refuse the off-topic questions the issue asks: a refused answerable question costs
-   a user more than a weak answer to an off-topic one.
+   each the lowest that still refuses 0.90 of that split's off-topic questions: a refused answerable question
+   costs a user more than a weak answer to an off-topic one.
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word
    found in translation counts `translated_known` of one) and a passage holds `min_coverage` of their idf
    weight with a cosine of at least `lexical_min_cosine` (the model alone misjudges a small corpus about one
@@ -73,7 +73,8 @@ class Rule:
     meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this,
     near_share: float = 0.7  # unless a leading passage holds this share of the question's weight, near words
     # counted (the lowest of 0.5–0.8 that refused no fewer off-topic questions of the calibration split),
-    sure: float = 0.5  # or the model gives the question at least this probability
+    sure: float = 0.4  # or the model gives the question at least this probability (the lowest of 0.3–0.5
+    # that keeps every direction refusing 0.90 of the calibration split's off-topic questions)
     near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
     weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
     weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
