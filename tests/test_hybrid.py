@@ -35,7 +35,7 @@ def test_the_report_split_as_users_get_it(report):
     for name in ("ru → en", "en → ru"):  # the words alone answer almost nothing across languages
         assert got[name].hit1 >= 0.72 and got[name].answered >= 0.78 and words[name].answered < 0.05
     for name, result in got.items():
-        assert result.refused >= (0.95 if "1 article" in name else 0.65), name
+        assert result.refused >= (0.95 if "1 article" in name else 0.85), name
 
 
 def test_question_set_keeps_its_targets_and_refusals(engine):
