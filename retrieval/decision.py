@@ -196,8 +196,12 @@ def _best(values: np.ndarray, count: int) -> np.ndarray:
 
 def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
     """The decision model's probability that the corpus covers the question."""
-    weights = np.array(rule.decision[regime(scored)])
-    return float(1 / (1 + np.exp(-np.clip(features(scored) @ weights, -50, 50))))
+    return _probability(scored, rule.decision[regime(scored)])
+
+
+def _probability(scored: Scored, weights: tuple[float, ...]) -> float:
+    """The logistic model with one regime's weights (`decide` knows the regime already)."""
+    return float(1 / (1 + np.exp(-np.clip(features(scored) @ np.array(weights), -50, 50))))
 
 
 class Answers(NamedTuple):
@@ -227,8 +231,8 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     share = scored.written_share + rule.translated_known * (scored.known_share - scored.written_share)
     words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
     lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
-    probability = covered(scored, rule)
     kind = regime(scored)
+    probability = _probability(scored, rule.decision[kind])
     by_meaning = bool(scored.vector.any()) and probability >= rule.thresholds[kind]
     by_words = probability >= rule.words_min_probability \
         and bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())
