@@ -26,10 +26,7 @@ def main() -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)
-    finally:
-        store.close()
+    app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)  # closes the store
     return 0
 
 

@@ -6,12 +6,10 @@ import asyncio
 import logging
 import signal
 
-import tornado.web
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
-from tornado.httpserver import HTTPServer
 
 from . import handlers, health, render, webhook
 from .config import Settings
@@ -76,6 +74,11 @@ async def _post_init(application: Application) -> None:
         signal.SIGHUP, lambda: application.create_task(_reload_on_signal(service)))
 
 
+async def _post_shutdown(application: Application) -> None:
+    """The questions still being recorded are written before the process ends."""
+    await application.bot_data.service.close()
+
+
 async def _reload_on_signal(service: AnswerService) -> None:
     """SIGHUP (`systemctl reload`) re-reads the corpus, as an admin's /reload does."""
     result = await service.reload("en")
@@ -86,7 +89,8 @@ def _health_server(settings: Settings):
     """In polling mode, the health and metrics endpoints on their own small server (webhook mode serves
     them beside the webhook)."""
     async def start(application: Application) -> None:
-        HTTPServer(tornado.web.Application(health.ROUTES)).listen(settings.health_port, settings.health_listen)
+        health.listening_server(health.ROUTES, health.HEALTH_BODY_BYTES).listen(settings.health_port,
+                                                                              settings.health_listen)
         logging.getLogger(__name__).info("health and metrics on %s:%s", settings.health_listen,
                                          settings.health_port)
         await _post_init(application)
@@ -96,7 +100,8 @@ def _health_server(settings: Settings):
 
 def build_application(settings: Settings, service: AnswerService) -> Application:
     post_init = _health_server(settings) if settings.health_port and not settings.webhook_url else _post_init
-    builder = (ApplicationBuilder().token(settings.token).post_init(post_init).context_types(CONTEXT_TYPES)
+    builder = (ApplicationBuilder().token(settings.token).post_init(post_init).post_shutdown(_post_shutdown)
+               .context_types(CONTEXT_TYPES)
                .read_timeout(settings.telegram_timeout).write_timeout(settings.telegram_timeout)
                .rate_limiter(AIORateLimiter(overall_max_rate=settings.messages_per_second, max_retries=3)).concurrent_updates(8))
     if settings.api_base_url:

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from retrieval import DEFAULT_CORPUS, CorpusError, is_web_address, load_yaml
+from retrieval import DEFAULT_CORPUS, CorpusError, ingest, is_web_address, load_yaml
 
 CONFIG_ENV = "BOT_CONFIG"
 DEFAULT_CONFIG = Path("bot.yaml")
@@ -55,7 +55,9 @@ class Settings:
     store_question_authors: bool = _setting(False)
     feeds: tuple[str, ...] = _setting(())  # RSS/Atom feeds whose new entries are added to the corpus
     feed_interval_minutes: float = _setting(60.0)
-    fetch_timeout: float = _setting(15.0)  # seconds to wait for a page or feed
+    feed_max_entries: int = _setting(ingest.MAX_FEED_ENTRIES)  # new entries taken from a feed per poll
+    fetch_timeout: float = _setting(ingest.Fetching.timeout)  # seconds for a whole download of a page or feed
+    fetch_allow_loopback: bool = _setting(False)  # tests and local use only: /add and feeds may fetch 127.0.0.1
 
 
 # Every setting's environment variable, and the secrets, which only the environment may hold.
@@ -103,8 +105,9 @@ def load_settings(environ: dict | None = None) -> Settings:
         elif name in from_file and name not in ENVIRONMENT_ONLY:
             values[name] = _convert(name, from_file[name], kind)
     settings = Settings(**values)
-    if settings.page_size < 1 or settings.rate_limit_messages < 1 or settings.max_question_chars < 1:
-        raise ConfigError("page_size, rate_limit_messages and max_question_chars must be at least 1")
+    if min(settings.page_size, settings.rate_limit_messages, settings.max_question_chars,
+           settings.feed_max_entries) < 1:
+        raise ConfigError("page_size, rate_limit_messages, max_question_chars and feed_max_entries must be at least 1")
     if settings.require_token and not settings.token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (BOT_REQUIRE_TOKEN is on, as in the container and the "
                           "systemd unit: set the token, or BOT_REQUIRE_TOKEN=false for the console chat)")

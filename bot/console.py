@@ -6,6 +6,7 @@ with a prompt when a person is typing at a terminal, line by line when input is 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 
@@ -23,14 +24,21 @@ def run(engine: Engine, settings: Settings, stdin=None, stdout=None) -> int:
     if stdin is None:
         return textio.guarded(lambda: run(engine, settings, sys.stdin, sys.stdout))
     try:
-        return _chat(engine, settings, stdin, stdout)
+        return asyncio.run(_chat(engine, settings, stdin, stdout))
     except KeyboardInterrupt:
         return 0
 
 
-def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
+async def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
     lang = language_of(os.environ.get("LANG"))
     service = AnswerService(engine, SQLiteStore(":memory:"), settings)
+    try:
+        return await _lines(service, lang, stdin, stdout)
+    finally:
+        await service.close()
+
+
+async def _lines(service: AnswerService, lang: str, stdin, stdout) -> int:
     interactive = stdin.isatty()
     if interactive:
         print(as_plain(render.start(lang)), file=stdout)
@@ -38,12 +46,13 @@ def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
-        line = stdin.readline()
+        line = stdin.readline()  # blocking is right here: the chat has nothing else to do meanwhile
         if not line:
             return 0
         if not interactive and not line.strip():
             continue
-        print(as_plain(service.ask(textio.input_line(line), lang)), end="\n\n", file=stdout, flush=True)
+        reply = await service.ask(textio.input_line(line), lang, chat_id=0)
+        print(as_plain(reply), end="\n\n", file=stdout, flush=True)
 
 
 def as_plain(reply: render.Reply) -> str:

@@ -58,15 +58,49 @@ async def send(message: Message, reply: Reply) -> None:
 async def gate(update: object, context: Context) -> None:
     """Runs before every handler (group -1), so no handler can forget it. It stops the updates no handler
     may answer: an edited message (its question was answered when it was sent), a message with no chat to
-    reply to (Telegram never sends one; a forged webhook body can), and, when an allow-list is set, every
-    update from outside it (`_admitted`)."""
+    reply to (Telegram never sends one; a forged webhook body can), when an allow-list is set every update
+    from outside it (`_admitted`), and every update over its user's flood limit (`_within_limit`)."""
     if not isinstance(update, Update) or update.edited_message or update.edited_channel_post \
             or update.edited_business_message:
         raise ApplicationHandlerStop
     if update.effective_message is not None and update.effective_chat is None:
         raise ApplicationHandlerStop
-    if not await _admitted(update, context):
+    if not await _admitted(update, context) or not await _within_limit(update, context):
         raise ApplicationHandlerStop
+
+
+def _makes_work(update: Update, context: Context) -> bool:
+    """Whether a handler will act on this update: a button, an inline query, anything in a private chat, a
+    command, or a group message addressed to the bot. Group chatter the bot ignores costs its users nothing."""
+    if update.callback_query or update.inline_query:
+        return True
+    message = update.effective_message
+    if message is None:
+        return False
+    if update.effective_chat.type == ChatType.PRIVATE or (message.text or "").startswith("/"):
+        return True
+    return _addressed(message, context.bot) is not None
+
+
+async def _within_limit(update: Update, context: Context) -> bool:
+    """One limit per user over every kind of update that makes the bot work (messages, commands, buttons,
+    inline queries, stickers): a burst costs its sender, not everyone else. Over the limit the update is
+    dropped; the user is told once per window (an inline query is not: its answer shows no text)."""
+    user = update.effective_user
+    if user is None or not _makes_work(update, context):
+        return True
+    guard: FloodGuard = context.bot_data.guard
+    allowed, warn, wait = guard.check(user.id)
+    if allowed:
+        return True
+    health.QUESTIONS.labels("flood_limited").inc()
+    if warn:
+        slow_down = text(_lang(update), "slow_down", seconds=wait)
+        if update.callback_query:
+            await update.callback_query.answer(slow_down)
+        elif update.effective_message:
+            await update.effective_message.reply_text(slow_down)
+    return False
 
 
 async def _admitted(update: Update, context: Context) -> bool:
@@ -97,17 +131,10 @@ async def _admitted(update: Update, context: Context) -> bool:
 
 
 async def answer_question(update: Update, context: Context, question: str) -> None:
-    """The common path of every question: flood check, search, reply."""
-    message, lang = update.effective_message, _lang(update)
-    guard: FloodGuard = context.bot_data.guard
-    allowed, warn, wait = guard.check(update.effective_user.id if update.effective_user else 0)
-    if not allowed:
-        health.QUESTIONS.labels("flood_limited").inc()
-        if warn:
-            await message.reply_text(text(lang, "slow_down", seconds=wait))
-        return
+    """The common path of every question: search, reply."""
+    message = update.effective_message
     author = update.effective_user.id if update.effective_user else None
-    await send(message, _service(context).ask(question, lang, author))
+    await send(message, await _service(context).ask(question, _lang(update), message.chat.id, author))
 
 
 async def start(update: Update, context: Context) -> None:
@@ -130,19 +157,24 @@ async def private_text(update: Update, context: Context) -> None:
     await answer_question(update, context, update.effective_message.text or "")
 
 
-async def group_text(update: Update, context: Context) -> None:
-    """In groups, only messages that mention the bot or reply to it are questions."""
-    message, bot = update.effective_message, context.bot
+def _addressed(message: Message, bot) -> str | None:
+    """In a group, the question in a message that mentions the bot or replies to it (the mention taken
+    out), or None when the message is not for the bot."""
     mention = f"@{bot.username}".lower() if bot.username else None
     content = message.text or ""
     replied = message.reply_to_message and message.reply_to_message.from_user \
         and message.reply_to_message.from_user.id == bot.id
     mentioned = mention is not None and mention in content.lower()
     if not (replied or mentioned):
-        return
-    if mention:
-        content = re.sub(re.escape(mention), " ", content, flags=re.IGNORECASE)
-    await answer_question(update, context, content)
+        return None
+    return re.sub(re.escape(mention), " ", content, flags=re.IGNORECASE) if mention else content
+
+
+async def group_text(update: Update, context: Context) -> None:
+    """In groups, only messages that mention the bot or reply to it are questions."""
+    question = _addressed(update.effective_message, context.bot)
+    if question is not None:
+        await answer_question(update, context, question)
 
 
 async def not_text(update: Update, context: Context) -> None:
@@ -165,7 +197,7 @@ def admin_only(handler):
 @admin_only
 async def stats(update: Update, context: Context) -> None:
     try:
-        reply = Reply(_service(context).stats(_lang(update)))
+        reply = Reply(await _service(context).stats(_lang(update)))
     except StoreUnavailable:
         reply = Reply(text(_lang(update), "store_down"))
     await send(update.effective_message, reply)
@@ -212,9 +244,9 @@ async def _button(update: Update, context: Context) -> None:
     data = callbacks.decode(query.data)
     message = query.message if isinstance(query.message, Message) else None
     match data:
-        case callbacks.Page(question_id, page):
-            reply = service.page(question_id, page, lang)
-            if reply is None or message is None:
+        case callbacks.Page(ticket, page) if message:
+            reply = await service.page(ticket, page, message.chat.id, lang)
+            if reply is None:
                 await query.answer(text(lang, "page_gone"))
                 return
             await query.answer()
@@ -230,12 +262,13 @@ async def _button(update: Update, context: Context) -> None:
                 return
             await query.answer()
             await send(message, Reply(body))
-        case callbacks.Vote(question_id, up):
-            recorded = service.store.vote(question_id, query.from_user.id, up)
+        case callbacks.Vote(ticket, up) if message:
+            recorded = await service.vote(ticket, message.chat.id, query.from_user.id, up)
             await query.answer(text(lang, "thanks" if recorded else "expired"))
         case callbacks.Example(example_lang, index) if index < len(EXAMPLES[example_lang]) and message:
             await query.answer()
-            await send(message, service.ask(EXAMPLES[example_lang][index], lang, query.from_user.id))
+            await send(message, await service.ask(EXAMPLES[example_lang][index], lang, message.chat.id,
+                                                  query.from_user.id))
         case _:
             await query.answer(text(lang, "expired"))
 

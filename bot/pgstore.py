@@ -2,17 +2,14 @@
 votes and statistics and any replica serves any button.
 
 Start-up needs the server: if it cannot be reached the bot stops with one clear line (never falling back to
-SQLite, which would split the state). While serving, a lost server must not stop answering questions: each
-operation fails fast with StoreUnavailable for a few seconds after a failure (no update waits on a dead
-server), one log line a minute says so, and the pool reconnects by itself when the server returns.
-Messages never contain the password.
+SQLite, which would split the state). While serving, a lost server raises StoreUnavailable, and the pool
+reconnects by itself when the server returns; `bot.storecalls` keeps every call off the event loop and
+bounds how long it is waited for. Every connection is opened with a connect timeout, a statement timeout
+and TCP keepalives, so that a dead peer ends its calls instead of holding threads for good. Messages never
+contain the password.
 """
 
 from __future__ import annotations
-
-import logging
-import threading
-import time
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -20,11 +17,14 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .store import Store, StoreError, StoreUnavailable
 
-log = logging.getLogger(__name__)
 MIGRATION_LOCK = 7_312_001  # pg_advisory_xact_lock key: one replica migrates at a time
 CONNECT_SECONDS = 3
-RETRY_SECONDS = 5  # after a failure, operations fail at once for this long
-LOG_SECONDS = 60
+STATEMENT_MS = 5000
+# libpq's settings: give up on a connection whose peer stopped answering (keepalives unanswered for
+# 10 + 3 × 5 s, or data unacknowledged for 20 s), and on any statement the server runs longer than 5 s.
+CONNECTION = {"connect_timeout": CONNECT_SECONDS, "options": f"-c statement_timeout={STATEMENT_MS}",
+              "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+              "tcp_user_timeout": 20_000}
 
 
 def describe(url: str) -> str:
@@ -49,14 +49,10 @@ class PostgresStore(Store):
     def __init__(self, url: str, keep_authors: bool = False):
         self.keep_authors = keep_authors
         self._url, self._where = url, describe(url)
-        self._failed_at = 0.0
-        self._logged_at = 0.0
-        self._lock = threading.Lock()
         self.pool = ConnectionPool(url, min_size=1, max_size=4, open=False, timeout=CONNECT_SECONDS,
-                                   kwargs={"connect_timeout": CONNECT_SECONDS, "autocommit": True},
-                                   check=ConnectionPool.check_connection)
+                                   kwargs={**CONNECTION, "autocommit": True}, check=ConnectionPool.check_connection)
         try:
-            psycopg.connect(url, connect_timeout=CONNECT_SECONDS).close()  # the server's own reason, at once
+            psycopg.connect(url, **CONNECTION).close()  # the server's own reason, at once
             self.pool.open(wait=True, timeout=CONNECT_SECONDS * 2)
             self._migrate(self._locked)
         except (psycopg.Error, PoolTimeout) as error:
@@ -73,30 +69,13 @@ class PostgresStore(Store):
             return work(lambda sql, params=(): _rows(conn.execute(self._sql(sql), params)))
 
     def _run(self, statements, fetch=""):
-        if time.monotonic() - self._failed_at < RETRY_SECONDS:
-            raise StoreUnavailable(self._where)
         try:
             with self.pool.connection() as conn, conn.transaction():
                 for sql, params in statements:
                     cursor = conn.execute(self._sql(sql), params)
-                result = cursor.fetchone() if fetch == "one" else cursor.fetchall() if fetch == "all" else None
+                return cursor.fetchone() if fetch == "one" else cursor.fetchall() if fetch == "all" else None
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as error:
-            self._down(error)
-            raise StoreUnavailable(self._where) from None
-        if self._failed_at:
-            with self._lock:
-                self._failed_at = 0.0
-            log.warning("PostgreSQL at %s is reachable again", self._where)
-        return result
-
-    def _down(self, error: Exception) -> None:
-        with self._lock:
-            now = time.monotonic()
-            self._failed_at = now
-            if now - self._logged_at >= LOG_SECONDS:
-                self._logged_at = now
-                log.error("PostgreSQL at %s is unreachable (%s); questions are still answered, buttons that need "
-                          "it ask to try again", self._where, _reason(error, self._url))
+            raise StoreUnavailable(f"PostgreSQL at {self._where}: {_reason(error, self._url)}") from None
 
     def close(self) -> None:
         self.pool.close()

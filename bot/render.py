@@ -122,7 +122,7 @@ def _triples(quotes: list[Quote]) -> list[tuple[Quote, Quote, Quote]]:
     return [tuple(quotes[i:i + 3]) for i in range(0, len(quotes), 3)]
 
 
-def answer(hits: list[Hit], lang: str, question_id: int | None, page: int, page_size: int,
+def answer(hits: list[Hit], lang: str, ticket: callbacks.Ticket | None, page: int, page_size: int,
            has_more: bool, notice: str = "") -> Reply:
     """One page of hits with its buttons: paging, full paragraph of each excerpt, feedback; `notice` (a
     short HTML line, e.g. that the question was cut) goes first."""
@@ -131,21 +131,21 @@ def answer(hits: list[Hit], lang: str, question_id: int | None, page: int, page_
         return Reply(notice + reply.text, reply.buttons)
     first = page * page_size + 1
     rows = []
-    if question_id is not None:
+    if ticket is not None:
         paging = []
         if page > 0:
-            paging.append(Button(text(lang, "back"), callbacks.encode(callbacks.Page(question_id, page - 1))))
+            paging.append(Button(text(lang, "back"), callbacks.encode(callbacks.Page(ticket, page - 1))))
         if has_more:
-            paging.append(Button(text(lang, "more"), callbacks.encode(callbacks.Page(question_id, page + 1))))
+            paging.append(Button(text(lang, "more"), callbacks.encode(callbacks.Page(ticket, page + 1))))
         if paging:
             rows.append(tuple(paging))
     rows.append(tuple(
         Button(text(lang, "paragraph_button", n=first + i),
                callbacks.encode(callbacks.Paragraph(callbacks.doc_key(hit.doc_id), hit.paragraph)))
         for i, hit in enumerate(hits)))
-    if question_id is not None:
-        rows.append((Button("👍", callbacks.encode(callbacks.Vote(question_id, True))),
-                     Button("👎", callbacks.encode(callbacks.Vote(question_id, False)))))
+    if ticket is not None:
+        rows.append((Button("👍", callbacks.encode(callbacks.Vote(ticket, True))),
+                     Button("👎", callbacks.encode(callbacks.Vote(ticket, False)))))
     return Reply(render_hits(hits, lang, first, notice), tuple(rows))
 
 

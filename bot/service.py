@@ -2,23 +2,31 @@
 
 It owns the search engine (swapped whole on /reload, /add and feed polls, so a broken corpus never
 replaces a good one; each reuses what the engine already holds, so only new articles cost analysis), the
-store, and the rules for odd input: empty questions get a hint, very long ones are cut to the configured
-length with a notice.
+store (through `StoreCalls`: an answer never waits on it), and the rules for odd input: empty questions get
+a hint, very long ones are cut to the configured length with a notice. Articles are fetched with no lock
+held; only writing them takes the one-change-at-a-time lock, so a slow site never holds /reload.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import time
+from typing import Callable
 
 from retrieval import CorpusError, Engine, Hit, ingest
 
 from . import callbacks, health, render
+from .callbacks import Ticket
 from .config import Settings
 from .render import Quote, Reply
-from .store import Store, StoreUnavailable
+from .store import Store
+from .storecalls import StoreCalls
 from .texts import text
+
+log = logging.getLogger(__name__)
+RECORDING_SECONDS = 0.5  # how long a question being recorded by another replica is waited for
 
 
 def clean_input(question: str) -> str:
@@ -29,10 +37,12 @@ def clean_input(question: str) -> str:
 
 class AnswerService:
     def __init__(self, engine: Engine, store: Store, settings: Settings):
-        self.store = store
+        self.calls = StoreCalls(store)
         self.settings = settings
+        self.fetching = ingest.Fetching(settings.fetch_timeout, settings.fetch_allow_loopback)
         self._changing = asyncio.Lock()  # one corpus change at a time: reload, /add, feed poll
-        self._feed_problems: dict[str, list[str]] = {}  # each feed's last refusals: told to admins once
+        self._feed_problems: dict[str, list[str]] = {}  # each feed's last problems: told to admins once
+        health.READINESS.store = lambda: self.calls.state
         self._serve(engine)
 
     def _serve(self, engine: Engine) -> None:
@@ -45,8 +55,9 @@ class AnswerService:
         hits = self.engine.search(question, k=size * (page + 1) + 1)
         return hits[size * page: size * (page + 1)], len(hits) > size * (page + 1)
 
-    def ask(self, question: str, lang: str, author: int | None = None) -> Reply:
-        """The first page of answers to `question`, with its buttons; the question is recorded."""
+    async def ask(self, question: str, lang: str, chat_id: int, author: int | None = None) -> Reply:
+        """The first page of answers to `question`, with its buttons; the question is recorded without
+        waiting (no paging or feedback buttons while the store is known to be down)."""
         question = clean_input(question)
         if not question:
             return Reply(text(lang, "empty"))
@@ -58,22 +69,39 @@ class AnswerService:
         hits, has_more = self._page(question, 0)
         health.SEARCH_SECONDS.observe(time.perf_counter() - started)
         health.QUESTIONS.labels("answered" if hits else "refused").inc()
-        try:
-            question_id = self.store.add_question(question, lang, len(hits), author)
-        except StoreUnavailable:
-            question_id = None  # answered all the same, without the buttons that need the store
-        return render.answer(hits, lang, question_id, 0, self.settings.page_size, has_more, notice)
+        ticket = None
+        if self.calls.state == "ok":
+            question_id = self.calls.record(question, lang, len(hits), author)
+            ticket = Ticket.issue(self.calls.store.salt, question_id, chat_id)
+        return render.answer(hits, lang, ticket, 0, self.settings.page_size, has_more, notice)
 
-    def page(self, question_id: int, page: int, lang: str) -> Reply | None:
-        """Page `page` of a stored question's answers, or None when the question or page is gone
-        (StoreUnavailable when the store cannot be reached)."""
-        stored = self.store.question(question_id)
+    async def page(self, ticket: Ticket, page: int, chat_id: int, lang: str) -> Reply | None:
+        """Page `page` of a stored question's answers, or None when the question or page is gone or the
+        button is not this chat's (StoreUnavailable when the store cannot be reached)."""
+        if not ticket.valid_in(self.calls.store.salt, chat_id):
+            return None
+        stored = await self._stored(ticket)
         if stored is None:
             return None
         hits, has_more = self._page(stored[0], page)
         if not hits:
             return None
-        return render.answer(hits, lang, question_id, page, self.settings.page_size, has_more)
+        return render.answer(hits, lang, ticket, page, self.settings.page_size, has_more)
+
+    async def vote(self, ticket: Ticket, chat_id: int, voter: int, up: bool) -> bool:
+        """Record a vote from the chat the answer was sent to; False for another chat or an unknown question."""
+        if not ticket.valid_in(self.calls.store.salt, chat_id) or await self._stored(ticket) is None:
+            return False
+        return await self.calls.vote(ticket.question_id, voter, up)
+
+    async def _stored(self, ticket: Ticket) -> tuple[str, str] | None:
+        """The ticket's question. A valid ticket was issued by a replica that records its question as it
+        answers, so a question not found may be one still being written there: it is looked for once more."""
+        stored = await self.calls.question(ticket.question_id)
+        if stored is None:
+            await asyncio.sleep(RECORDING_SECONDS)
+            stored = await self.calls.question(ticket.question_id)
+        return stored
 
     def paragraph(self, doc_key: str, number: int, lang: str) -> str | None:
         """The full paragraph a button points to, with its citation, or None if the corpus no longer has it."""
@@ -88,58 +116,86 @@ class AnswerService:
         question = clean_input(question)[: self.settings.max_question_chars]
         return self.engine.search(question, k=5) if question else []
 
-    async def reload(self, lang: str) -> str:
-        """Re-read the corpus in a worker thread; on any corpus error keep serving the old one."""
+    async def stats(self, lang: str) -> str:
+        return render.stats(await self.calls.stats(), lang)
+
+    async def _change(self, work: Callable[[Engine], tuple[Engine | None, object]]):
+        """Run `work(current engine)` in a worker thread, one change at a time, and serve the engine it
+        returns; its result is returned. A CorpusError leaves the engine being served as it was."""
         async with self._changing:
             try:
-                engine = await asyncio.to_thread(Engine.load, self.settings.corpus, True, self.engine)
-            except CorpusError as error:
+                engine, result = await asyncio.to_thread(work, self.engine)
+            except CorpusError:
                 health.CORPUS_CHANGES.labels("failed").inc()
-                return text(lang, "reload_failed", error=html.escape(str(error)))
-            health.CORPUS_CHANGES.labels("ok").inc()
-            self._serve(engine)
+                raise
+            if engine is not None and engine is not self.engine:
+                self._serve(engine)
+        return result
+
+    async def reload(self, lang: str) -> str:
+        """Re-read the corpus; on any corpus error keep serving the old one."""
+        def load(current: Engine) -> tuple[Engine, Engine]:
+            engine = Engine.load(self.settings.corpus, True, current)
+            return engine, engine
+
+        try:
+            engine = await self._change(load)
+        except CorpusError as error:
+            return text(lang, "reload_failed", error=html.escape(str(error)))
+        health.CORPUS_CHANGES.labels("ok").inc()
         return text(lang, "reloaded", documents=engine.size.articles, passages=engine.size.passages)
+
+    async def _commit(self, prepared: ingest.Prepared) -> ingest.Report:
+        def commit(current: Engine) -> tuple[Engine | None, ingest.Report]:
+            report = ingest.commit(self.settings.corpus, prepared, current=current)
+            return report.engine, report
+
+        report = await self._change(commit)
+        health.CORPUS_CHANGES.labels("failed" if report.refused and not report.added else "ok").inc()
+        return report
 
     async def add(self, url: str, lang: str) -> str:
         """Add the article at `url` to the corpus and serve it at once; the report for the admin."""
-        return await self._ingest(url, lang, lambda current: ingest.add(
-            self.settings.corpus, [url], current=current, timeout=self.settings.fetch_timeout))
+        prepared = await asyncio.to_thread(ingest.prepare, [url], self.fetching)
+        try:
+            report = await self._commit(prepared)
+        except CorpusError as error:
+            return text(lang, "reload_failed", error=html.escape(str(error)))
+        return self._report(url, report.lines(), report.refused, len(report.added), lang)
 
     async def poll_feeds(self, lang: str) -> list[str]:
-        """Add the new entries of every configured feed; a report per feed that added something or whose
-        refusals changed since the last poll (a feed that stays down is reported once, not every poll)."""
+        """Add the new entries of every configured feed, each on its own (one feed failing, however it
+        fails, does not stop the others); a report per feed that added something or whose problems
+        changed since the last poll (a feed that stays broken is reported once, not at every poll)."""
         reports = []
         for feed in self.settings.feeds:
-            def run(current, feed=feed):
-                report = ingest.add_feed(self.settings.corpus, feed, current=current,
-                                         timeout=self.settings.fetch_timeout)
-                if report.refused == self._feed_problems.get(feed, []):
-                    report.refused = []  # already told
-                else:
-                    self._feed_problems[feed] = list(report.refused)
-                return report
-
-            reports.append(await self._ingest(feed, lang, run, quiet=True))
-        return [report for report in reports if report]
-
-    async def _ingest(self, source: str, lang: str, run, quiet: bool = False) -> str:
-        """Run an ingest in a worker thread under the change lock and adopt the engine it returns; the
-        report for admins ("" when `quiet` and nothing happened)."""
-        async with self._changing:
+            lines, added = [], 0
             try:
-                report = await asyncio.to_thread(run, self.engine)
+                prepared = await asyncio.to_thread(ingest.prepare_feed, feed, self.engine, self.fetching,
+                                                   self.settings.feed_max_entries)
+                report = await self._commit(prepared)
+                lines, problems, added = report.lines(), report.refused, len(report.added)
             except CorpusError as error:
-                health.CORPUS_CHANGES.labels("failed").inc()
-                return text(lang, "reload_failed", error=html.escape(str(error)))
-            health.CORPUS_CHANGES.labels("failed" if report.refused and not report.added else "ok").inc()
-            if report.engine is not None:
-                self._serve(report.engine)
-        if quiet and not report.added and not report.refused:
-            return ""
-        header = text(lang, "add_report", source=html.escape(Quote(source).cut(render.MAX_TITLE).text),
-                      added=len(report.added), refused=len(report.refused))
-        lines = report.lines() + [f"✗ {line}" for line in report.refused]
-        return render.whole_lines(header, [html.escape(Quote(line).cut(render.MAX_TITLE).text) for line in lines], lang)
+                problems = [str(error)]
+            except Exception as error:  # noqa: BLE001 - a bug in one feed must not stop the others; logged in full
+                log.exception("polling the feed %s failed", feed)
+                problems = [f"{feed}: failed ({type(error).__name__})"]
+            told = problems == self._feed_problems.get(feed, [])
+            self._feed_problems[feed] = problems
+            if added or (problems and not told):
+                reports.append(self._report(feed, lines, [] if told else problems, added, lang))
+        return reports
 
-    def stats(self, lang: str) -> str:
-        return render.stats(self.store.stats(), lang)
+    @staticmethod
+    def _report(source: str, lines: list[str], problems: list[str], added: int, lang: str) -> str:
+        """What an ingest did, for admins: a header, then its lines and its problems."""
+        header = text(lang, "add_report", source=html.escape(Quote(source).cut(render.MAX_TITLE).text),
+                      added=added, refused=len(problems))
+        shown = lines + [f"✗ {line}" for line in problems]
+        return render.whole_lines(header, [html.escape(Quote(line).cut(render.MAX_TITLE).text) for line in shown],
+                                  lang)
+
+    async def close(self) -> None:
+        """Let the questions being recorded finish, then release the store."""
+        await self.calls.drain()
+        self.calls.close()

@@ -2,8 +2,9 @@
 them between replicas (`open_store`).
 
 One transaction per event, so a crash loses nothing that was acknowledged. Questions are stored without who
-asked them (unless `store_question_authors` is on): paging buttons refer to a question by its row id, and
-/stats lists them. Votes keep a salted hash of the voter, only to count one vote per person per question.
+asked them (unless `store_question_authors` is on): paging buttons refer to a question by its id, which the
+bot draws at random (62 bits) so that an answer need not wait for the store to number it, and /stats lists
+them. Votes keep a salted hash of the voter, only to count one vote per person per question.
 The SQL is shared by both databases; the schema is versioned (`MIGRATIONS`) and brought up to date on
 start, one process at a time (SQLite: an immediate transaction; PostgreSQL: an advisory lock), so two
 replicas starting together do not race.
@@ -50,7 +51,7 @@ class Store:
     """The store's operations, in SQL both databases speak; subclasses run it (`_run`)."""
 
     keep_authors = False
-    _salt = ""
+    salt = ""  # random, made once per database: hashes voters, and keys the buttons' seals (bot.callbacks)
 
     def _run(self, statements: list[tuple[str, tuple]], fetch: str = ""):
         """Run the statements in one transaction; the last one's rows ("all"), first row ("one") or none."""
@@ -72,13 +73,11 @@ class Store:
                     (secrets.token_hex(16),))
             return execute("SELECT value FROM meta WHERE key = 'salt'")[0][0]
 
-        self._salt = run_locked(work)
+        self.salt = run_locked(work)
 
-    def add_question(self, text: str, lang: str, hits: int, author: int | None = None) -> int:
-        row = self._run([("INSERT INTO questions (text, lang, hits, author, created) VALUES (?, ?, ?, ?, ?) "
-                          "RETURNING id", (text, lang, hits, author if self.keep_authors else None, time.time()))],
-                        "one")
-        return int(row[0])
+    def add_question(self, question_id: int, text: str, lang: str, hits: int, author: int | None = None) -> None:
+        self._run([("INSERT INTO questions (id, text, lang, hits, author, created) VALUES (?, ?, ?, ?, ?, ?)",
+                    (question_id, text, lang, hits, author if self.keep_authors else None, time.time()))])
 
     def question(self, question_id: int) -> tuple[str, str] | None:
         """(text, lang) of a stored question."""
@@ -91,7 +90,7 @@ class Store:
         """Record (or change) a vote; False when the question is unknown."""
         if self.question(question_id) is None:
             return False
-        voter_hash = hashlib.sha256(f"{self._salt}:{voter}".encode()).hexdigest()
+        voter_hash = hashlib.sha256(f"{self.salt}:{voter}".encode()).hexdigest()
         self._run([("INSERT INTO votes (question_id, voter, up, created) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (question_id, voter) DO UPDATE SET up = excluded.up, created = excluded.created",
                     (question_id, voter_hash, int(up), time.time()))])

@@ -1,10 +1,11 @@
 """Webhook mode: a small tornado server in front of the Application, for deployment behind a reverse proxy.
 
 python-telegram-bot's own `run_webhook` checks the secret token but accepts bodies of any size (tornado's
-default limit is 100 MB). This server checks the secret on every request in constant time (403 without
-it), refuses bodies over `webhook_max_body_bytes` before reading them, accepts only JSON bodies that are
-updates (400 and one log line otherwise, never a traceback), and hands each update to the Application's
-queue, as PTB's custom-webhook examples do.
+default limit is 100 MB). This server judges a request by its headers before reading any of its body: the
+secret in constant time (403 without it), the Content-Type (415), the declared length (413 over
+`webhook_max_body_bytes`); a body must then arrive within `health.BODY_SECONDS`. It accepts only JSON
+bodies that are updates (400 and one log line otherwise, never a traceback), and hands each update to the
+Application's queue, as PTB's custom-webhook examples do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import logging
 import signal
 
 import tornado.web
-from tornado.httpserver import HTTPServer
 from telegram import Update
 from telegram.ext import Application
 
@@ -43,12 +43,15 @@ def parse_update(body: bytes, bot) -> Update | None:
         return None
 
 
-class UpdateHandler(tornado.web.RequestHandler):
-    def initialize(self, bot_application: Application, secret: str) -> None:
-        self.bot_application = bot_application
-        self.secret = secret
+class UpdateHandler(health.Listener):
+    SUPPORTED_METHODS = ("POST",)
 
-    async def post(self) -> None:
+    def initialize(self, bot_application: Application, secret: str) -> None:
+        self.bot_application, self.secret = bot_application, secret
+        self.body = bytearray()
+
+    def prepare(self) -> None:
+        """Runs when the headers are in and before the body is read: refusing here reads none of it."""
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request without the right secret token from %s", self.request.remote_ip)
@@ -57,25 +60,26 @@ class UpdateHandler(tornado.web.RequestHandler):
         if content_type != "application/json":
             log.warning("webhook request with Content-Type %r, not application/json", content_type[:40])
             raise tornado.web.HTTPError(415)
-        update = parse_update(self.request.body, self.bot_application.bot)
+
+    def data_received(self, chunk: bytes) -> None:
+        self.body += chunk  # bounded: the server drops a body over webhook_max_body_bytes
+
+    async def post(self) -> None:
+        update = parse_update(bytes(self.body), self.bot_application.bot)
         if update is None:
             log.warning("webhook request with a body that is not an update")
             raise tornado.web.HTTPError(400)
         await self.bot_application.update_queue.put(update)
         self.set_status(200)
 
-    def log_exception(self, typ, value, tb) -> None:  # one line, no traceback, for refused requests
-        if isinstance(value, tornado.web.HTTPError):
-            return
-        super().log_exception(typ, value, tb)
-
 
 async def serve(application: Application, settings: Settings, post_init) -> None:
     """Register the webhook, serve until SIGTERM or SIGINT, then stop cleanly."""
     path = "/" + settings.webhook_path.strip("/")
-    app = tornado.web.Application([(path, UpdateHandler, {"bot_application": application,
-                                                          "secret": settings.webhook_secret}), *health.ROUTES])
-    server = HTTPServer(app, max_body_size=settings.webhook_max_body_bytes, xheaders=True)
+    server = health.listening_server(
+        [(path, UpdateHandler, {"bot_application": application, "secret": settings.webhook_secret}),
+         *health.ROUTES],
+        settings.webhook_max_body_bytes)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -90,3 +94,4 @@ async def serve(application: Application, settings: Settings, post_init) -> None
         await stop.wait()
         server.stop()
         await application.stop()
+        await application.post_shutdown(application)  # as run_polling does; `async with` does not

@@ -12,6 +12,7 @@ from .engine import DEFAULT_CORPUS, Engine, Hit
 from .encoder import EncoderMissing
 from .errors import CorpusError
 from .highlight import mark_spans
+from .ingest import MAX_FEED_ENTRIES, Fetching
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "questions.yaml"
@@ -85,18 +86,20 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _add(args: argparse.Namespace) -> int:
+    """Each source and feed succeeds or fails on its own: 0 when none was refused, 1 when some were."""
     from . import ingest
 
     if not args.sources and not args.feed:
         print("error: give one or more pages, files or URLs, or --feed URL", file=sys.stderr)
         return 2
+    fetching = ingest.Fetching(args.timeout, args.allow_loopback)
     reports = []
     if args.sources:
-        reports.append(ingest.add(args.corpus, args.sources, dry_run=args.dry_run, timeout=args.timeout))
+        reports.append(ingest.add(args.corpus, args.sources, dry_run=args.dry_run, fetching=fetching))
     for feed in args.feed or []:
         current = reports[-1].engine if reports else None
-        reports.append(ingest.add_feed(args.corpus, feed, dry_run=args.dry_run, current=current,
-                                       timeout=args.timeout))
+        reports.append(ingest.add_feed(args.corpus, feed, dry_run=args.dry_run, current=current, fetching=fetching,
+                                       max_entries=args.max_entries))
     for report in reports:
         for line in report.lines():
             print(line)
@@ -104,7 +107,7 @@ def _add(args: argparse.Namespace) -> int:
             print(f"error: {line}", file=sys.stderr)
     if not any(report.added for report in reports) and not any(report.refused for report in reports):
         print("nothing new to add")
-    return 2 if any(report.refused for report in reports) else 0
+    return 1 if any(report.refused for report in reports) else 0
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -145,7 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--feed", action="append", metavar="URL", help="an RSS or Atom feed: add its new entries")
     add.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents.yaml)")
     add.add_argument("--dry-run", action="store_true", help="show what would be added; write nothing")
-    add.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for a server (default 15)")
+    add.add_argument("--timeout", type=float, default=Fetching.timeout,
+                     help=f"seconds for a whole download, redirects included (default {Fetching.timeout:g})")
+    add.add_argument("--max-entries", type=int, default=MAX_FEED_ENTRIES,
+                     help=f"new entries taken from each feed (default {MAX_FEED_ENTRIES}; the rest wait for the next run)")
+    add.add_argument("--allow-loopback", action="store_true",
+                     help="let addresses on this machine (127.0.0.1, ::1) be fetched: for tests and local use")
     add.set_defaults(run=_add)
 
     bench = commands.add_parser("bench", help="build/load/query cost at several corpus sizes")

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,31 @@ def all_scores(index, query: list[str]):
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine.load()
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The news site stand-in (tests/newssite.py), one per test module."""
+    from newssite import NewsSite
+    with NewsSite() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The project corpus with its saved index, built once; `corpus` gives each test its own copy."""
+    from retrieval import indexfile
+    root = tmp_path_factory.mktemp("built") / "corpus"
+    shutil.copytree(ROOT / "corpus", root, ignore=shutil.ignore_patterns(indexfile.INDEX_FILE + "*"))
+    Engine.load(root)
+    return root
+
+
+@pytest.fixture
+def corpus(built, tmp_path):
+    root = tmp_path / "corpus"
+    shutil.copytree(built, root)
+    return root
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """A news site stand-in on 127.0.0.1 for the tests: the saved pages of tests/pages, an RSS feed of them, and
-every way a real site fails (404, 500, a redirect loop, silence, an image, 50 MB)."""
+every way a real site fails (404, 500, a redirect loop, silence, an image, 50 MB), plus `raw` answers a
+test scripts byte by byte, however malformed (a broken status line, a header line of 70 kB, a body cut
+short, a byte a second)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 PAGES = Path(__file__).resolve().parent / "pages"
 FEED_ITEMS = ("belta-en", "ru-regional", "no-date")
@@ -16,6 +19,7 @@ class NewsSite:
     def __init__(self):
         self.feed_items = list(FEED_ITEMS)
         self.requests: list[str] = []
+        self.raw: dict[str, bytes | Callable[[BinaryIO], None]] = {}  # path → the whole answer, or its writer
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -47,7 +51,11 @@ class NewsSite:
 
     def _route(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path.split("?")[0]
-        if path.startswith("/news/") and (PAGES / path.removeprefix("/news/")).is_file():
+        if path in self.raw:
+            answer = self.raw[path]
+            answer(request.wfile) if callable(answer) else request.wfile.write(answer)
+            request.close_connection = True
+        elif path.startswith("/news/") and (PAGES / path.removeprefix("/news/")).is_file():
             self._send(request, 200, "text/html; charset=utf-8", (PAGES / path.removeprefix("/news/")).read_bytes())
         elif path == "/feed.xml":
             self._send(request, 200, "application/rss+xml; charset=utf-8", self._feed().encode())

@@ -59,7 +59,7 @@ def test_every_acknowledged_vote_survives_sigkill(tmp_path):
         process = launch_bot(api, tmp_path, BOT_RATE_LIMIT_MESSAGES="1000")
         reply = ask(api, message("Какое соглашение подписал МАЗ?"), chat_id=RU_USER["id"])
         vote = [d for d in buttons(reply) if d.startswith("v:") and d.endswith("+")][0]
-        question_id = int(vote.split(":")[1])
+        question_id = int(vote.split(":")[1].split(".")[0])
         for voter in range(1, 301):
             user = {"id": 900000 + voter, "is_bot": False, "first_name": "v", "language_code": "en"}
             api.push(callback(vote, sent_message(api, reply), user=user))

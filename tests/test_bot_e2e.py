@@ -13,6 +13,8 @@ from htmlcheck import check_telegram_html
 TOKEN = "123456:TEST-token-not-real_abcdefghij"
 RU_USER = {"id": 111, "is_bot": False, "first_name": "Иван", "language_code": "ru"}
 EN_USER = {"id": 222, "is_bot": False, "first_name": "Ann", "language_code": "en"}
+LIMIT = 60  # updates a user may send a minute: more than any one user below sends but the flooder
+ADMIN = {"id": 112, "is_bot": False, "first_name": "Ольга", "language_code": "en"}
 GROUP = {"id": -100500, "type": "supergroup", "title": "Industry chat"}
 _ids = itertools.count(1)
 
@@ -39,8 +41,8 @@ def bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bot")
     with BotApiStandIn(TOKEN) as api:
         log = open(folder / "bot.log", "w+")
-        process = launch_bot(api, folder, log, BOT_ADMINS="111", BOT_LOG_LEVEL="DEBUG",
-                             BOT_RATE_LIMIT_MESSAGES="30", BOT_RATE_LIMIT_SECONDS="60")
+        process = launch_bot(api, folder, log, BOT_ADMINS=f"111,{ADMIN['id']}", BOT_LOG_LEVEL="DEBUG",
+                             BOT_RATE_LIMIT_MESSAGES=str(LIMIT), BOT_RATE_LIMIT_SECONDS="60")
         api.process, api.log, api.folder = process, log, folder
         yield api
         if process.poll() is None:
@@ -128,6 +130,16 @@ def test_forged_callback_is_answered_politely(bot):
         assert answer.get("text")
 
 
+def test_add_never_fetches_this_machine_by_default(bot):
+    from newssite import NewsSite
+    with NewsSite() as site:
+        for host in ("127.0.0.1", "localhost", "[::1]", "2130706433"):
+            url = site.url("/news/belta-en.html").replace("127.0.0.1", host)
+            reply = ask(bot, message(f"/add {url}", user=ADMIN), chat_id=ADMIN["id"])
+            assert "refused" in reply["text"] and "only public addresses are fetched" in reply["text"], reply["text"]
+        assert site.requests == []
+
+
 def test_no_answer_says_so_with_suggestions(bot):
     reply = ask(bot, message("What is the capital of France?", user=EN_USER))
     assert reply["text"].startswith("My sources do not answer")
@@ -207,14 +219,14 @@ def test_rate_limited_by_telegram_the_reply_still_arrives(bot):
 def test_a_flooding_user_is_slowed_and_others_are_not(bot):
     flooder = {"id": 333, "is_bot": False, "first_name": "Flood", "language_code": "en"}
     before = len(bot.calls_of("sendMessage"))
-    for _ in range(40):
+    for _ in range(LIMIT + 10):
         bot.push(message("MAZ agreement", user=flooder))
     bot.wait_for(lambda c: len([p for m, p in c if m == "sendMessage"
-                                and int(p["chat_id"]) == 333]) >= 31 or None)
+                                and int(p["chat_id"]) == 333]) >= LIMIT + 1 or None)
     other = ask(bot, message("What agreement did MAZ sign?", user=EN_USER), chat_id=EN_USER["id"])
     assert "MAZ" in other["text"]
     to_flooder = [p["text"] for p in bot.calls_of("sendMessage")[before:] if int(p["chat_id"]) == 333]
-    assert len(to_flooder) == 31 and sum("Too many questions" in t for t in to_flooder) == 1
+    assert len(to_flooder) == LIMIT + 1 and sum("Too many questions" in t for t in to_flooder) == 1
 
 
 def test_admin_stats(bot):

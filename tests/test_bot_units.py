@@ -1,5 +1,6 @@
 """The bot's pure parts: rendering, callback data, settings, flood control, the console chat."""
 
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -59,30 +60,40 @@ def test_emoji_count_double_toward_the_limit():
 
 
 def test_answer_buttons_page_paragraph_and_vote():
-    reply = render.answer([hit(), hit(doc_id="doc-2", paragraph=5)], "en", question_id=42, page=1,
+    ticket = callbacks.Ticket(42, "0123456789")
+    reply = render.answer([hit(), hit(doc_id="doc-2", paragraph=5)], "en", ticket=ticket, page=1,
                           page_size=2, has_more=True)
     data = [b.data for row in reply.buttons for b in row]
-    assert data[:2] == ["m:42:0", "m:42:2"]
+    assert data[:2] == ["m:42.0123456789:0", "m:42.0123456789:2"]
     assert callbacks.decode(data[2]) == callbacks.Paragraph(callbacks.doc_key("doc-1"), 3)
-    assert data[-2:] == ["v:42:+", "v:42:-"] and reply.text.startswith("3.")
+    assert data[-2:] == ["v:42.0123456789:+", "v:42.0123456789:-"] and reply.text.startswith("3.")
     assert all(len(d.encode()) <= 64 for d in data)
 
 
 def test_no_hits_render_the_no_answer_reply():
-    reply = render.answer([], "en", 1, 0, 3, False)
+    reply = render.answer([], "en", None, 0, 3, False)
     assert reply.text.startswith("My sources do not answer") and len(reply.buttons) == len(EXAMPLES["en"])
 
 
 @pytest.mark.parametrize("data", ["", "x", "m:1", "m:a:1", "p:xyz:1", "v:1:*", "e:de:1", "m:1:1:1", None,
-                                  "m:" + "9" * 60 + ":1"])
+                                  "m:" + "9" * 60 + ":1", "m:123:1", "v:5:+", "v:5.0123456789:*",
+                                  "m:5.012345678:1", "m:" + "9" * 20 + ".0123456789:1"])
 def test_callback_data_we_did_not_make_decodes_to_none(data):
     assert callbacks.decode(data) is None
 
 
 def test_callback_data_round_trips():
-    for value in (callbacks.Page(123456789012, 7), callbacks.Vote(5, False), callbacks.Example("ru", 3),
+    ticket = callbacks.Ticket.issue("key", 2**62 - 1, -1001234567890)
+    for value in (callbacks.Page(ticket, 7), callbacks.Vote(ticket, False), callbacks.Example("ru", 3),
                   callbacks.Paragraph(callbacks.doc_key("x" * 200), 99)):
         assert callbacks.decode(callbacks.encode(value)) == value
+
+
+def test_a_ticket_is_valid_only_in_its_own_chat_and_under_its_own_key():
+    ticket = callbacks.Ticket.issue("key", 42, 111)
+    assert ticket.valid_in("key", 111)
+    assert not ticket.valid_in("key", 222) and not ticket.valid_in("other key", 111)
+    assert not callbacks.Ticket(43, ticket.seal).valid_in("key", 111)
 
 
 def test_plain_text_for_the_console():
@@ -154,7 +165,8 @@ async def test_reload_keeps_the_last_good_corpus(engine, make_corpus):
     service = AnswerService(engine, SQLiteStore(":memory:"), Settings(corpus=broken))
     message = await service.reload("en")
     assert "not reloaded" in message and "documents.yaml:2" in message
-    assert service.engine is engine and service.ask("Какое соглашение подписал МАЗ?", "ru").buttons
+    assert service.engine is engine and (await service.ask("Какое соглашение подписал МАЗ?", "ru", 1)).buttons
+    await service.close()
 
 
 def test_feeds_are_read_from_the_environment_and_checked():
@@ -179,16 +191,24 @@ class _StoreDown(SQLiteStore):
 async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to_retry(engine):
     from unittest.mock import AsyncMock, MagicMock
 
+    from telegram import Chat, Message
+
     from bot import callbacks, handlers
     from bot.config import Settings
     from bot.context import BotData
     from bot.service import AnswerService
     service = AnswerService(engine, _StoreDown(":memory:"), Settings())
-    reply = service.ask("Какое соглашение подписал МАЗ?", "ru")
+    first = await service.ask("Какое соглашение подписал МАЗ?", "ru", 111)  # answered before the store is known down
+    await service.calls.drain()
+    assert "MAZ" in first.text and service.calls.state == "unreachable"
+    reply = await service.ask("Какое соглашение подписал МАЗ?", "ru", 111)
     data = [b.data for row in reply.buttons for b in row]
     assert "MAZ" in reply.text and data and all(d.startswith("p:") for d in data)  # no paging or votes
-    query = MagicMock(data=callbacks.encode(callbacks.Vote(1, True)), answer=AsyncMock())
+    vote = next(b.data for row in first.buttons for b in row if b.data.startswith("v:"))
+    message = Message(1, dt.datetime.now(dt.timezone.utc), Chat(111, "private"))
+    query = MagicMock(data=vote, answer=AsyncMock(), message=message)
     update = MagicMock(callback_query=query, effective_user=MagicMock(language_code="en"))
     context = MagicMock(bot_data=BotData(service=service))
     await handlers.button(update, context)
     query.answer.assert_awaited_once_with("That did not work; please try again in a moment.")
+    await service.close()

@@ -43,7 +43,7 @@ def test_polling_mode_serves_health_readiness_and_metrics(tmp_path):
             assert status == 503 and json.loads(body)["problems"] == ["Telegram not reached yet"]
             assert get(port, "/healthz") == (200, "ok\n")
             api.wait_for(lambda calls: any(m == "getUpdates" for m, _ in calls), timeout=30)
-            assert get(port, "/readyz") == (200, json.dumps({"ready": True, "problems": []}))
+            assert get(port, "/readyz") == (200, json.dumps({"ready": True, "problems": [], "store": "ok"}))
             before = get(port, "/metrics")[1]
             assert metric(before, "innoprom_corpus_articles") == 5 and metric(before, "innoprom_corpus_passages") > 40
             ask(api, message("What agreement did MAZ sign?", user=EN_USER))

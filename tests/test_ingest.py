@@ -2,43 +2,22 @@
 
 Nothing here touches the internet: pages and a feed come from a news site stand-in on 127.0.0.1."""
 
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT
-from newssite import PAGES, NewsSite
+from newssite import PAGES
 from retrieval import Engine, indexfile, ingest
 from retrieval.corpus import load_corpus
 from retrieval.ingest.extract import extract
-from retrieval.ingest.fetch import SourceError, fetch
+from retrieval.ingest.fetch import Fetching, SourceError, fetch
+
+LOCAL = Fetching(allow_loopback=True)  # the stand-in sites are on 127.0.0.1
 
 CLUTTER = ("cookie", "Advertisement", "Most read", "Related news", "truckfan77", "USD 2.95", "Share:", "Newsletter",
            "Log in", "Подписаться", "Читайте также", "Погода", "All rights reserved", "Все права")
-
-
-@pytest.fixture(scope="module")
-def site():
-    with NewsSite() as stand_in:
-        yield stand_in
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The project corpus with its saved index, built once; each test copies it."""
-    root = tmp_path_factory.mktemp("built") / "corpus"
-    shutil.copytree(ROOT / "corpus", root, ignore=shutil.ignore_patterns(indexfile.INDEX_FILE + "*"))
-    Engine.load(root)
-    return root
-
-
-@pytest.fixture
-def corpus(built, tmp_path):
-    root = tmp_path / "corpus"
-    shutil.copytree(built, root)
-    return root
 
 
 def _state(root):
@@ -60,7 +39,7 @@ def _state(root):
 ])
 def test_a_news_page_gives_its_article_and_only_what_it_states(site, page, title, date, publisher, language, first,
                                                                  last):
-    article = extract(fetch(site.url(f"/news/{page}.html")))
+    article = extract(fetch(site.url(f"/news/{page}.html"), fetching=LOCAL))
     assert (article.title, article.date, article.publisher, article.language) == (title, date, publisher, language)
     assert article.url == site.url(f"/news/{page}.html")
     assert article.paragraphs[0].startswith(first) and article.paragraphs[-1].endswith(last)
@@ -79,14 +58,14 @@ def test_a_date_is_taken_only_when_the_page_writes_it_out(tmp_path):
                                             ("german", "is in 'de', and only Russian and English")])
 def test_pages_that_are_not_articles_to_serve_are_refused(site, page, problem):
     with pytest.raises(SourceError, match=problem):
-        extract(fetch(site.url(f"/news/{page}.html")))
+        extract(fetch(site.url(f"/news/{page}.html"), fetching=LOCAL))
 
 
 # --- adding: written, re-indexed, reported; duplicates refused with the existing article named ----------
 
 def test_add_writes_the_article_and_appends_the_entry_keeping_the_manifest(site, corpus):
     before = (corpus / "documents.yaml").read_text(encoding="utf-8")
-    report = ingest.add(corpus, [site.url("/news/belta-en.html"), str(PAGES / "no-date.html")])
+    report = ingest.add(corpus, [site.url("/news/belta-en.html"), str(PAGES / "no-date.html")], fetching=LOCAL)
     assert [a.doc_id for a in report.added] == ["gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk",
                                                 "minsk-tractor-works-opens-a-service-centre-in-yekaterinburg"]
     after = (corpus / "documents.yaml").read_text(encoding="utf-8")
@@ -105,11 +84,11 @@ def test_add_writes_the_article_and_appends_the_entry_keeping_the_manifest(site,
 
 
 def test_the_same_address_text_or_a_republished_copy_is_refused_naming_the_article(site, corpus, tmp_path):
-    ingest.add(corpus, [site.url("/news/belta-en.html")])
+    ingest.add(corpus, [site.url("/news/belta-en.html")], fetching=LOCAL)
     before = _state(corpus)
     (tmp_path / "copy.html").write_bytes((PAGES / "belta-en.html").read_bytes())
     report = ingest.add(corpus, [site.url("/news/belta-en.html?utm_source=tg"), str(tmp_path / "copy.html"),
-                                 site.url("/news/republished.html")])
+                                 site.url("/news/republished.html")], fetching=LOCAL)
     assert report.added == [] and _state(corpus) == before
     existing = "'gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk'"
     assert report.refused[0].endswith(f"the same address as article {existing}")
@@ -120,19 +99,19 @@ def test_the_same_address_text_or_a_republished_copy_is_refused_naming_the_artic
 def test_an_article_already_in_the_seed_corpus_is_refused(corpus, tmp_path):
     seed = (corpus / "articles" / "yefimov-alikhanov-meeting.txt").read_text(encoding="utf-8")
     (tmp_path / "again.txt").write_text("Republished.\n" + seed, encoding="utf-8")
-    report = ingest.add(corpus, [str(tmp_path / "again.txt")])
+    report = ingest.add(corpus, [str(tmp_path / "again.txt")], fetching=LOCAL)
     assert report.added == [] and "'yefimov-alikhanov-meeting'" in report.refused[0]
 
 
 def test_two_copies_in_one_batch_add_one(site, corpus):
-    report = ingest.add(corpus, [site.url("/news/belta-en.html"), site.url("/news/republished.html")])
+    report = ingest.add(corpus, [site.url("/news/belta-en.html"), site.url("/news/republished.html")], fetching=LOCAL)
     assert len(report.added) == 1 and "near-duplicate" in report.refused[0]
 
 
 def test_dry_run_writes_nothing(site, corpus):
     before = _state(corpus)
     index = (corpus / indexfile.INDEX_FILE).read_bytes()
-    report = ingest.add(corpus, [site.url("/news/cluttered.html")], dry_run=True)
+    report = ingest.add(corpus, [site.url("/news/cluttered.html")], dry_run=True, fetching=LOCAL)
     assert [a.doc_id for a in report.added] == ["belaz-shows-a-240-tonne-electric-dump-truck-at-innoprom"]
     assert report.lines()[0].startswith("would add")
     assert _state(corpus) == before and (corpus / indexfile.INDEX_FILE).read_bytes() == index
@@ -144,7 +123,7 @@ def test_a_plain_text_file_keeps_its_header_and_trailer(corpus, tmp_path):
             "and the company plans to open a service centre in the city next year to maintain them.\n"
             "Source: sputnik.by\n")
     (tmp_path / "lifts.txt").write_text(text, encoding="utf-8")
-    report = ingest.add(corpus, [str(tmp_path / "lifts.txt")])
+    report = ingest.add(corpus, [str(tmp_path / "lifts.txt")], fetching=LOCAL)
     added = report.added[0]
     assert (added.doc_id, added.article.date, added.article.publisher) == ("lifts", "2025-07-10", "sputnik.by")
     assert (corpus / added.file).read_text(encoding="utf-8") == text
@@ -153,9 +132,9 @@ def test_a_plain_text_file_keeps_its_header_and_trailer(corpus, tmp_path):
 # --- feeds ----------------------------------------------------------------------------------------------
 
 def test_a_feed_added_twice_adds_nothing_the_second_time(site, corpus):
-    first = ingest.add_feed(corpus, site.url("/feed.xml"))
+    first = ingest.add_feed(corpus, site.url("/feed.xml"), fetching=LOCAL)
     assert len(first.added) == 3 and first.refused == []
-    second = ingest.add_feed(corpus, site.url("/feed.xml"))
+    second = ingest.add_feed(corpus, site.url("/feed.xml"), fetching=LOCAL)
     assert second.added == [] and second.refused == [] and len(second.present) == 3
     tractors = next(a for a in first.added if a.article.title.startswith("Minsk Tractor Works"))
     assert tractors.article.date == "2025-07-09" and tractors.article.found["date"] == "from the feed"
@@ -164,7 +143,7 @@ def test_a_feed_added_twice_adds_nothing_the_second_time(site, corpus):
 def test_something_that_is_not_a_feed_is_refused(site, corpus):
     before = _state(corpus)
     for path in ("/not-a-feed.xml", "/news/belta-en.html", "/404"):
-        report = ingest.add_feed(corpus, site.url(path))
+        report = ingest.add_feed(corpus, site.url(path), fetching=LOCAL)
         assert report.added == [] and report.refused[0].startswith(site.url(path))
     assert _state(corpus) == before
 
@@ -176,12 +155,12 @@ def test_every_bad_source_is_one_line_naming_it_and_the_corpus_is_unchanged(site
     sources = [site.url(p) for p in ("/slow", "/404", "/500", "/loop", "/image.png", "/huge")] + \
         [site.url("/news/german.html"), str(PAGES / "missing.html")]
     result = subprocess.run([sys.executable, "-m", "retrieval", "add", "--corpus", str(corpus), "--timeout", "0.5",
-                             *sources], capture_output=True, text=True, cwd=ROOT, timeout=120)
+                             "--allow-loopback", *sources], capture_output=True, text=True, cwd=ROOT, timeout=120)
     lines = result.stderr.strip().splitlines()
-    assert result.returncode == 2 and len(lines) == len(sources), result.stderr
+    assert result.returncode == 1 and len(lines) == len(sources), result.stderr
     for source, line in zip(sources, lines):
         assert line.startswith(f"error: {source}: ")
-    assert "within 0.5 s" in lines[0] and "404" in lines[1] and "500" in lines[2] and "loop" in lines[3]
+    assert "not downloaded within 0.5 s" in lines[0] and "404" in lines[1] and "500" in lines[2] and "loop" in lines[3]
     assert "image/png" in lines[4] and "5 MB" in lines[5] and "'de'" in lines[6] and "no such file" in lines[7]
     assert _state(corpus) == before and (corpus / indexfile.INDEX_FILE).read_bytes() == index
 
@@ -189,7 +168,7 @@ def test_every_bad_source_is_one_line_naming_it_and_the_corpus_is_unchanged(site
 def test_two_adds_at_once_both_land_and_the_manifest_stays_valid(site, corpus):
     pages = ["belta-en", "cluttered"]
     processes = [subprocess.Popen([sys.executable, "-m", "retrieval", "add", "--corpus", str(corpus),
-                                   site.url(f"/news/{page}.html")], cwd=ROOT, stdout=subprocess.PIPE,
+                                   "--allow-loopback", site.url(f"/news/{page}.html")], cwd=ROOT, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for page in pages]
     for process in processes:
         assert process.wait(timeout=120) == 0, process.stderr.read()
@@ -211,5 +190,5 @@ def test_a_failing_reindex_puts_every_file_back(site, corpus, monkeypatch):
 
     monkeypatch.setattr(Engine, "load", classmethod(failing))
     with pytest.raises(CorpusError):
-        ingest.add(corpus, [site.url("/news/belta-en.html")])
+        ingest.add(corpus, [site.url("/news/belta-en.html")], fetching=LOCAL)
     assert _state(corpus) == before

@@ -1,6 +1,7 @@
 """The shared store in a real PostgreSQL (issue 11): the same behaviour as SQLite, migrations safe when
 replicas start together, clear failures without the password, and questions answered while it is down."""
 
+import asyncio
 import logging
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from bot import pgstore
+from bot.storecalls import StoreCalls
 from bot.store import SQLiteStore, StoreError, StoreUnavailable, open_store
 from conftest import ROOT
 from postgres import PASSWORD, PostgresServer, postgres  # noqa: F401 - the fixture
@@ -25,9 +26,10 @@ def _fresh(postgres, name: str) -> str:
 
 
 def _exercise(store) -> tuple:
-    first = store.add_question("Какое соглашение подписал МАЗ?", "ru", 3)
-    store.add_question("  какое соглашение подписал МАЗ? ", "ru", 3)
-    store.add_question("рецепт борща", "ru", 0)
+    first = 2**62 - 7  # ids are drawn at random by the bot, up to 62 bits
+    store.add_question(first, "Какое соглашение подписал МАЗ?", "ru", 3)
+    store.add_question(2, "  какое соглашение подписал МАЗ? ", "ru", 3)
+    store.add_question(3, "рецепт борща", "ru", 0)
     assert store.question(first) == ("Какое соглашение подписал МАЗ?", "ru") and store.question(10**9) is None
     assert store.vote(first, 111, True) and store.vote(first, 111, False) and store.vote(first, 222, True)
     assert not store.vote(10**9, 111, True)
@@ -59,7 +61,7 @@ def test_replicas_starting_together_migrate_once(postgres):
     for thread in threads:
         thread.join()
     assert errors == [] and len(stores) == 4
-    assert len({store._salt for store in stores}) == 1  # one salt: a vote hashes the same on every replica
+    assert len({store.salt for store in stores}) == 1  # one salt: a vote hashes the same on every replica
     with stores[0].pool.connection() as conn:
         assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
     for store in stores:
@@ -87,32 +89,33 @@ def test_the_bot_refuses_to_start_without_its_store(postgres, tmp_path):
     assert PASSWORD not in result.stdout + result.stderr
 
 
-def test_a_lost_server_fails_fast_logs_once_a_minute_and_recovers(monkeypatch, caplog):
+async def test_a_lost_server_fails_fast_logs_once_a_minute_and_recovers(caplog):
     server = PostgresServer().start()
     try:
         server.create_database()
-        store = open_store(server.url)
-        question = store.add_question("Какое соглашение подписал МАЗ?", "ru", 3)
-        monkeypatch.setattr(pgstore, "RETRY_SECONDS", 0.3)
+        calls = StoreCalls(open_store(server.url), retry=0.3)
+        question = calls.record("Какое соглашение подписал МАЗ?", "ru", 3, None)
+        await calls.drain()
         server.stop()
-        caplog.set_level(logging.ERROR, logger="bot.pgstore")
+        caplog.set_level(logging.ERROR, logger="bot.storecalls")
         started = time.monotonic()
         for _ in range(6):
             with pytest.raises(StoreUnavailable):
-                store.question(question)
-            time.sleep(0.1)
-        assert time.monotonic() - started < 15
+                await calls.question(question)
+            await asyncio.sleep(0.1)
+        assert time.monotonic() - started < 15 and calls.state == "unreachable"
         assert len([r for r in caplog.records if "unreachable" in r.getMessage()]) == 1
         assert PASSWORD not in caplog.text
         server.start()
         deadline = time.monotonic() + 30
         while True:
             try:
-                assert store.question(question) == ("Какое соглашение подписал МАЗ?", "ru")
+                assert await calls.question(question) == ("Какое соглашение подписал МАЗ?", "ru")
                 break
             except StoreUnavailable:
                 assert time.monotonic() < deadline, "the store did not recover"
-                time.sleep(0.3)
-        store.close()
+                await asyncio.sleep(0.3)
+        assert calls.state == "ok"
+        calls.close()
     finally:
         server.remove()

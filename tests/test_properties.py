@@ -46,11 +46,18 @@ def test_search_never_raises_and_quotes_verbatim(engine, text):
 @FAST
 @given(st.one_of(hostile, huge), st.sampled_from(["ru", "en"]))
 def test_every_reply_is_valid_telegram_html(engine, text, lang):
-    service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
-    reply = service.ask(text, lang)
+    reply = asyncio.run(_ask_once(engine, text, lang))
     check_telegram_html(reply.text)
     assert render.telegram_length(reply.text) <= 4096
     assert all(len(b.data.encode()) <= 64 and b.label for row in reply.buttons for b in row)
+
+
+async def _ask_once(engine, text: str, lang: str):
+    service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
+    try:
+        return await service.ask(text, lang, chat_id=1)
+    finally:
+        await service.close()
 
 
 @FAST
@@ -100,7 +107,13 @@ def test_handlers_reply_validly_to_anything(engine, text, chat_type, as_command)
     context = SimpleNamespace(bot=bot, args=body.split()[1:] if as_command else None,
                               bot_data=BotData(service=service, guard=FloodGuard(1000, 1)))
     handler = handlers.ask if as_command else (handlers.private_text if chat_type == "private" else handlers.group_text)
-    asyncio.run(handler(update, context))
+    async def handle():
+        try:
+            await handler(update, context)
+        finally:
+            await service.close()
+
+    asyncio.run(handle())
     for sent, parse_mode in bot.sent:
         if parse_mode == "HTML":
             check_telegram_html(sent)

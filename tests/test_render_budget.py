@@ -6,7 +6,7 @@ import sys
 
 from hypothesis import given, settings, strategies as st
 
-from bot import render
+from bot import callbacks, render
 from bot.store import Stats
 from retrieval import Hit, Paragraph, Source
 from conftest import ROOT
@@ -85,7 +85,8 @@ spans = st.lists(st.tuples(st.integers(-5, 3000), st.integers(-5, 3000)), max_si
 def test_every_message_kind_fits_and_is_valid(rows, lang, first, notice_text):
     hits = [hit(excerpt, title, publisher, "https://e.com/" + url, marks) for excerpt, title, publisher, url, marks in rows]
     check(render.render_hits(hits, lang, first))
-    check(render.answer(hits, lang, 5, 2, len(hits), True, render.Quote(notice_text).cut(100).html()).text)
+    ticket = callbacks.Ticket.issue("key", 2**62 - 1, -1001234567890)
+    check(render.answer(hits, lang, ticket, 2, len(hits), True, render.Quote(notice_text).cut(100).html()).text)
     check(render.render_hits(hits[:1], lang))  # what an inline result sends
     check(render.paragraph(Paragraph(hits[0].source, 1, rows[0][0] * 3), lang))
     check(render.sources([document(title, url, publisher, i) for i, (_, title, publisher, url, _) in enumerate(rows)],

@@ -3,7 +3,8 @@
 Kept apart from the query path: the bot and `python -m retrieval add` use it; searching never does.
 """
 
-from .add import Report, add, add_feed
-from .fetch import SourceError
+from .add import MAX_FEED_ENTRIES, Prepared, Report, add, add_feed, commit, prepare, prepare_feed
+from .fetch import Fetching, SourceError
 
-__all__ = ["Report", "SourceError", "add", "add_feed"]
+__all__ = ["MAX_FEED_ENTRIES", "Fetching", "Prepared", "Report", "SourceError", "add", "add_feed", "commit",
+           "prepare", "prepare_feed"]

@@ -1,16 +1,17 @@
 """`python -m retrieval add`: new articles from saved pages, text files, links and feeds, in one command.
 
-Everything happens under the corpus folder's lock: read the corpus as it is, fetch and extract each
-source, refuse what is already there, write the accepted articles and their manifest entries, then load
-the corpus again, which analyses and encodes only the new articles and saves the index. A source that
-fails is reported in one line and nothing of it is written; when the final load fails, every file written
-is put back as it was.
+Adding is two steps, so that the network never holds the corpus. `prepare` (and `prepare_feed`) reads and
+extracts every source with no lock held; each source succeeds or fails on its own, a failure being one
+line that names it, and the rest go on. `commit` then holds the corpus folder's lock only to write: it
+reads the corpus as it now is, refuses what is already there, writes the accepted articles and their
+manifest entries, and loads the corpus again, which analyses and encodes only the new articles and saves
+the index. When that load fails, every file written is put back as it was.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,10 +19,13 @@ from ..addresses import is_web_address
 from ..engine import Engine
 from ..errors import CorpusError
 from . import duplicates, manifest
-from .extract import Article, extract, warm_up
-from .fetch import FEED_TYPES, TIMEOUT_SECONDS, SourceError, fetch
+from .extract import Article, extract, storable, warm_up, without_bad_references
+from .fetch import FEED_TYPES, Fetching, SourceError, fetch
 
+log = logging.getLogger(__name__)
 FIELDS = ("title", "date", "publisher", "language", "url")
+MAX_FEED_ENTRIES = 20  # new entries taken from one feed in one run; the rest wait for the next
+FIRST_FEED_DATE = dt.date(1995, 1, 1)  # before this (htmldate's own floor), a feed's date is no news date
 
 
 @dataclass(frozen=True)
@@ -32,12 +36,23 @@ class Added:
 
 
 @dataclass
+class Prepared:
+    """Sources read and extracted, not yet written."""
+
+    articles: list[Article] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # one line each, naming the source
+    present: list[str] = field(default_factory=list)  # feed entries already in the corpus
+    waiting: int = 0  # new feed entries over the cap, left for the next run
+
+
+@dataclass
 class Report:
     """What an `add` did; `engine` serves the corpus as it now is."""
 
     added: list[Added] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # one line each, naming the source
     present: list[str] = field(default_factory=list)  # feed entries already in the corpus
+    waiting: int = 0
     engine: Engine | None = None
     dry_run: bool = False
 
@@ -55,6 +70,8 @@ class Report:
             if empty:
                 out.append(f"  left empty, not stated by the source: {', '.join(empty)}")
         out += [f"already in the corpus: {line}" for line in self.present]
+        if self.waiting:
+            out.append(f"{self.waiting} more new entries are left for the next run (at most {MAX_FEED_ENTRIES} a run)")
         return out
 
 
@@ -67,26 +84,85 @@ class Hints:
 
 
 def add(root: Path, sources: list[str], dry_run: bool = False, current: Engine | None = None,
-        timeout: float = TIMEOUT_SECONDS, hints: dict[str, Hints] | None = None) -> Report:
+        fetching: Fetching = Fetching()) -> Report:
     """Add `sources` (paths or http(s) URLs) to the corpus folder `root`. `current`, an engine loaded from
     `root` before, spares reading the saved index again."""
-    root = Path(root)
     warm_up()
+    return commit(root, prepare(sources, fetching), dry_run, current)
+
+
+def add_feed(root: Path, feed_url: str, dry_run: bool = False, current: Engine | None = None,
+             fetching: Fetching = Fetching(), max_entries: int = MAX_FEED_ENTRIES) -> Report:
+    """Add the entries of an RSS or Atom feed that the corpus does not hold yet (matched by address)."""
+    warm_up()
+    engine = current or Engine.load(root)
+    return commit(root, prepare_feed(feed_url, engine, fetching, max_entries), dry_run, engine)
+
+
+def prepare(sources: list[str], fetching: Fetching = Fetching(), hints: dict[str, Hints] | None = None
+            ) -> Prepared:
+    """Read and extract each source; no lock is held, and one source's failure is only its own."""
+    prepared = Prepared()
+    for source in sources:
+        try:
+            prepared.articles.append(_with_hints(extract(fetch(source, fetching=fetching)),
+                                                 (hints or {}).get(source)))
+        except SourceError as error:
+            prepared.refused.append(str(error))
+        except Exception as error:  # noqa: BLE001 - a bug must not cost the other sources; logged in full
+            log.exception("adding %s failed", source)
+            prepared.refused.append(f"{source}: failed ({type(error).__name__}: {error})")
+    return prepared
+
+
+def prepare_feed(feed_url: str, known: Engine, fetching: Fetching = Fetching(),
+                 max_entries: int = MAX_FEED_ENTRIES) -> Prepared:
+    """Read the feed and prepare its entries that `known` does not hold, at most `max_entries` of them."""
+    import feedparser
+
+    try:
+        parsed = feedparser.parse(without_bad_references(fetch(feed_url, FEED_TYPES, fetching).data))
+    except SourceError as error:
+        return Prepared(refused=[str(error)])
+    except Exception as error:  # noqa: BLE001 - feedparser fails in its own ways on hostile feeds
+        return Prepared(refused=[f"{feed_url}: could not be read as a feed ({type(error).__name__})"])
+    if not parsed.version:
+        return Prepared(refused=[f"{feed_url}: is not an RSS or Atom feed"])
+    present = {duplicates.normal_url(doc.url): doc.id for doc in known.documents if doc.url}
+    new, hints, seen, already = [], {}, set(), []
+    for entry in parsed.entries:
+        link = storable(entry.get("link") or "")
+        address = duplicates.normal_url(link) if is_web_address(link) else ""
+        if not address or address in seen:
+            continue
+        seen.add(address)
+        if address in present:
+            already.append(f"{link} ({present[address]})")
+            continue
+        new.append(link)
+        hints[link] = Hints(storable(entry.get("title") or ""), _feed_date(entry))
+    prepared = prepare(new[:max_entries], fetching, hints)
+    prepared.present, prepared.waiting = already, max(0, len(new) - max_entries)
+    return prepared
+
+
+def commit(root: Path, prepared: Prepared, dry_run: bool = False, current: Engine | None = None) -> Report:
+    """Write the prepared articles that are not in the corpus yet, holding the corpus lock only for this."""
+    root = Path(root)
+    if not prepared.articles:  # nothing to write: no lock, no reload
+        return Report(refused=list(prepared.refused), present=prepared.present, waiting=prepared.waiting,
+                      engine=current, dry_run=dry_run)
     with manifest.locked(root):
-        engine = Engine.load(root, previous=current)
-        report = Report(engine=engine, dry_run=dry_run)
+        engine = Engine.load(root, previous=current)  # as it is now: another add may have written since
+        report = Report(refused=list(prepared.refused), present=prepared.present, waiting=prepared.waiting,
+                        engine=engine, dry_run=dry_run)
         batch: list[duplicates.Accepted] = []
         taken = {doc.id for doc in engine.documents} | _existing_files(root)
         accepted: list[tuple[str, Article]] = []
-        for source in sources:
-            try:
-                article = _with_hints(extract(fetch(source, timeout=timeout)), (hints or {}).get(source))
-            except SourceError as error:
-                report.refused.append(str(error))
-                continue
+        for article in prepared.articles:
             why = duplicates.duplicate(engine, batch, article.url, article.paragraphs)
             if why:
-                report.refused.append(f"{source}: {why}")
+                report.refused.append(f"{article.source}: {why}")
                 continue
             doc_id = manifest.readable_id(article, taken)
             taken.add(doc_id)
@@ -104,42 +180,16 @@ def add(root: Path, sources: list[str], dry_run: bool = False, current: Engine |
         return report
 
 
-def add_feed(root: Path, feed_url: str, dry_run: bool = False, current: Engine | None = None,
-             timeout: float = TIMEOUT_SECONDS) -> Report:
-    """Add the entries of an RSS or Atom feed that the corpus does not hold yet (matched by address)."""
-    import feedparser
-
-    try:
-        parsed = feedparser.parse(fetch(feed_url, accept=FEED_TYPES, timeout=timeout).data)
-    except SourceError as error:
-        return Report(refused=[str(error)], engine=current)
-    if not parsed.version:
-        return Report(refused=[f"{feed_url}: is not an RSS or Atom feed"], engine=current)
-    links = [(entry.get("link") or "").strip() for entry in parsed.entries]
-    engine = current or Engine.load(root)
-    present = {duplicates.normal_url(doc.url): doc.id for doc in engine.documents if doc.url}
-    new, hints, seen = [], {}, []
-    for entry, link in zip(parsed.entries, links):
-        address = duplicates.normal_url(link)
-        if not is_web_address(link) or address in seen:
-            continue
-        seen.append(address)
-        if address in present:
-            continue
-        new.append(link)
-        hints[link] = Hints(" ".join((entry.get("title") or "").split()), _feed_date(entry))
-    report = add(root, new, dry_run=dry_run, current=engine, timeout=timeout, hints=hints) if new \
-        else Report(engine=engine, dry_run=dry_run)
-    report.present = [f"{link} ({present[duplicates.normal_url(link)]})" for link in links
-                      if duplicates.normal_url(link) in present]
-    return report
-
-
 def _feed_date(entry) -> str:
+    """The entry's date as the feed states it (in UTC), when it is a plausible news date: not before
+    FIRST_FEED_DATE, not after tomorrow."""
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not stamp:
+    try:
+        day = dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
+    except (ValueError, TypeError, AttributeError):
         return ""
-    return dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.timezone.utc).date().isoformat()
+    tomorrow = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+    return day.isoformat() if day and FIRST_FEED_DATE <= day <= tomorrow else ""
 
 
 def _with_hints(article: Article, hints: Hints | None) -> Article:

@@ -4,7 +4,8 @@ HTML goes through trafilatura, which finds the article's main text among navigat
 and reads title, date (via htmldate) and site name from the page's metadata. Nothing is invented:
 htmldate's wide search of the text is used only when its date is written out in the page (a copyright
 year is not a date), and a field the page does not state stays empty. The language is detected from the
-text (py3langid); only Russian and English are served.
+text (py3langid); only Russian and English are served. Every field and the text are normalised before
+anything is written (`storable`): a page can carry any character, a manifest cannot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import ipaddress
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -27,6 +29,11 @@ _RU_MONTHS = ("января", "февраля", "марта", "апреля", "�
               "ноября", "декабря")
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
               "November", "December")
+# Control characters (newline apart), lone surrogates and non-characters: YAML refuses them, no article
+# means them, and a feed or page can carry any of them (as bytes or as &#1; &#xFFFE; &#55296;).
+_NONCHARACTERS = "".join(chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
+_UNSTORABLE_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]")
+_REFERENCE_RE = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -44,19 +51,45 @@ class Article:
     found: dict[str, str] = field(default_factory=dict)  # field → where it was found ("from the page")
 
 
+def storable(text: str, lines: bool = False) -> str:
+    """`text` as it may be written: Unicode NFC, without control characters, surrogates or non-characters;
+    on one line with single spaces, unless `lines` (an article's text keeps its lines and spacing)."""
+    text = unicodedata.normalize("NFC", _UNSTORABLE_RE.sub("", text.replace("\t", " ")))
+    return text if lines else " ".join(text.split())
+
+
+def without_bad_references(markup: bytes) -> bytes:
+    """`markup` without the character references to what `storable` removes (`&#1;`, `&#xFFFE;`,
+    `&#55296;`) or to no character at all: a parser would turn them into such characters, or fail on them
+    (feedparser does on a surrogate)."""
+    def keep(reference: re.Match) -> bytes:
+        digits = reference[1]
+        if len(digits) > 8:
+            return b""
+        value = int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+        bad = value > 0x10FFFF or (value not in (9, 10, 13) and _UNSTORABLE_RE.match(chr(value)))
+        return b"" if bad else reference[0]
+
+    return _REFERENCE_RE.sub(keep, markup)
+
+
 def extract(fetched: Fetched) -> Article:
     """The article in `fetched`, or a SourceError saying why there is none to add."""
-    if _is_html(fetched):
-        article = _from_html(fetched)
-    else:
-        article = _from_text(fetched)
+    try:
+        article = _from_html(fetched) if _is_html(fetched) else _from_text(fetched)
+    except SourceError:
+        raise
+    except Exception as error:  # noqa: BLE001 - the parsers fail in their own ways on hostile pages
+        raise SourceError(fetched.source, f"could not be read as an article ({type(error).__name__})") from None
     words = len(_WORD_RE.findall(" ".join(article.paragraphs)))
     if words < MIN_WORDS:
         raise SourceError(fetched.source, f"has no article text ({words} words found; a report has at least {MIN_WORDS})")
     language = _language(" ".join(article.paragraphs))
     if language not in LANGUAGES:
         raise SourceError(fetched.source, f"is in {language!r}, and only Russian and English articles are served")
-    return replace(article, language=language, found={**article.found, "language": "detected from the text"})
+    return replace(article, title=storable(article.title), date=storable(article.date),
+                   publisher=storable(article.publisher), url=storable(article.url), language=language,
+                   found={**article.found, "language": "detected from the text"})
 
 
 def _is_html(fetched: Fetched) -> bool:
@@ -66,12 +99,17 @@ def _is_html(fetched: Fetched) -> bool:
     return fetched.source.lower().endswith((".html", ".htm")) or b"<html" in head or b"<!doctype html" in head
 
 
-def _from_text(fetched: Fetched) -> Article:
+def _decoded(fetched: Fetched) -> str:
+    """The text of `fetched` in the charset its server declared, else UTF-8."""
+    charset = fetched.charset or "utf-8-sig"
     try:
-        text = fetched.data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SourceError(fetched.source, "is not UTF-8 text") from None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return fetched.data.decode("utf-8-sig" if charset.lower() in ("utf-8", "utf8") else charset)
+    except (UnicodeDecodeError, LookupError):
+        raise SourceError(fetched.source, f"is not {charset.removesuffix('-sig').upper()} text") from None
+
+
+def _from_text(fetched: Fetched) -> Article:
+    text = storable(_decoded(fetched).replace("\r\n", "\n").replace("\r", "\n"), lines=True)
     cleaned = clean_article(text)
     found = {}
     if cleaned.date:
@@ -89,13 +127,14 @@ def _from_html(fetched: Fetched) -> Article:
     from htmldate import find_date
 
     url = fetched.url or None
+    page = storable(_decoded(fetched), lines=True) if fetched.charset else fetched.data  # else it finds the charset
     document = trafilatura.bare_extraction(
-        fetched.data, url=url, with_metadata=True, include_comments=False, include_tables=False,
+        page, url=url, with_metadata=True, include_comments=False, include_tables=False,
         favor_precision=True, date_extraction_params={"extensive_search": False, "original_date": True})
     if document is None or not (document.text or "").strip():
         raise SourceError(fetched.source, "has no article text")
-    title = " ".join((document.title or "").split())
-    lines = [" ".join(line.split()) for line in document.text.split("\n")]
+    title = storable(document.title or "")
+    lines = [storable(line) for line in document.text.split("\n")]
     paragraphs = [line for line in lines if line]
     if paragraphs and title and paragraphs[0].casefold() == title.casefold():
         paragraphs = paragraphs[1:]  # the headline, already the title
@@ -104,13 +143,14 @@ def _from_html(fetched: Fetched) -> Article:
     if date:
         found["date"] = "from the page's metadata"
     else:
-        candidate = find_date(fetched.data, extensive_search=True, original_date=True, url=url)
-        written = candidate and _written_out(candidate, _visible_text(fetched.data.decode("utf-8", "replace")))
+        candidate = find_date(page, extensive_search=True, original_date=True, url=url)
+        visible = page if isinstance(page, str) else page.decode("utf-8", "replace")
+        written = candidate and _written_out(candidate, _visible_text(visible))
         if written:
             date, found["date"] = candidate, f"from the page's text: {written!r}"
     if title:
         found["title"] = "from the page"
-    publisher, where = _publisher(" ".join((document.sitename or "").split()), fetched.url)
+    publisher, where = _publisher(storable(document.sitename or ""), fetched.url)
     if publisher:
         found["publisher"] = where
     if fetched.url:
