@@ -61,6 +61,9 @@ def test_an_admin_adds_a_page_and_the_next_question_is_answered_from_it(running)
 def test_a_failing_add_keeps_the_corpus_and_says_why(running):
     reply = command(running, f"/add {running.site.url('/404')}", "/404")
     assert "✗" in reply["text"] and "HTTP 404" in reply["text"]
+    running.site.raw["/math"] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 14\r\n\r\n<math><p><div>"
+    reply = command(running, f"/add {running.site.url('/math')}", "/math")  # htmldate fails on it: one line
+    assert "could not be read as an article (AssertionError)" in reply["text"]
     assert "MAZ" in ask(running, message("What agreement did MAZ sign?", user=EN_USER))["text"]
 
 

@@ -4,6 +4,7 @@ on its own in one line, what is written is always storable, and one deadline bou
 Every server here is on 127.0.0.1, started by the tests; no outside address is ever contacted (the private
 and link-local addresses below are refused before any connection is tried)."""
 
+import datetime as dt
 import ipaddress
 import random
 import socket
@@ -139,11 +140,12 @@ def test_broken_servers_each_fail_in_one_line_and_the_good_source_is_still_added
                         b"100\r\n<p>only part of it",
         "/short": http(b"<p>short</p>")[:-4],  # a body shorter than its Content-Length
         "/math": http(b"<math><p><div>"),
+        "/trickle": _trickle,
     })
     bad = ["http://127.0.0.1:abc/x"] + [site.url(p) for p in ("/hello", "/headers", "/long-header", "/cut-chunked",
-                                                               "/short", "/math")]
+                                                               "/short", "/math", "/trickle")]
     good = site.url("/news/belta-en.html")
-    result = run_add(corpus, "--allow-loopback", *bad[:4], good, *bad[4:])
+    result = run_add(corpus, "--allow-loopback", "--timeout", "2", *bad[:4], good, *bad[4:])
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
     assert [line.split(": ", 2)[1] for line in lines] == bad, result.stderr
@@ -152,6 +154,7 @@ def test_broken_servers_each_fail_in_one_line_and_the_good_source_is_still_added
     assert "has no article text" in lines[3]  # so is a 70 kB header line (httpcore takes up to 100 kB)
     assert all("did not answer in HTTP" in line for line in lines[4:6])
     assert lines[6].endswith("could not be read as an article (AssertionError)")  # htmldate's, on <math><p><div>
+    assert lines[7].endswith("not downloaded within 2 s")  # the trickle would go on for 12 s
     assert "added gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk" in result.stdout
     assert "gomselmash" in {d.id.split("-")[0] for d in load_corpus(corpus).documents}
 
@@ -164,13 +167,15 @@ def test_a_bad_feed_does_not_stop_the_feeds_after_it(site, corpus):
                                 + b"'/><updated>9999-12-31T23:00:00-05:00</updated></entry></feed>",
                                 "application/atom+xml"),
         "/hello.xml": b"HELLO THERE\r\n\r\n",
+        "/inside.xml": rss(("metadata", "http://169.254.169.254/latest/meta-data/", ""), ("lan", "http://10.1.1.1/", "")),
     })
     site.feed_items = ["belta-en"]
-    feeds = [site.url(p) for p in ("/hello.xml", "/surrogate.xml", "/far-future.xml", "/feed.xml")]
+    feeds = [site.url(p) for p in ("/hello.xml", "/inside.xml", "/surrogate.xml", "/far-future.xml", "/feed.xml")]
     result = run_add(corpus, "--allow-loopback", *[arg for feed in feeds for arg in ("--feed", feed)])
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {feeds[0]}: did not answer in HTTP")
+    assert len(lines) == 3 and lines[0].startswith(f"error: {feeds[0]}: did not answer in HTTP")
+    assert "169.254.169.254 is a link-local address" in lines[1] and "10.1.1.1 is a private address" in lines[2]
     ids = {d.id: d for d in load_corpus(corpus).documents}
     assert "belaz-shows-a-240-tonne-electric-dump-truck-at-innoprom" in ids  # the surrogate feed's entry
     assert ids["minsk-tractor-works-opens-a-service-centre-in-yekaterinburg"].date == ""  # year 10000: no date
@@ -187,8 +192,9 @@ def test_control_and_non_characters_never_reach_the_manifest(site, corpus):
                                f"<p>{ARTICLE}</p><p>{ARTICLE.replace('500', '700')}</p></body></html>".encode())
     site.raw["/odd.xml"] = rss(*[(title, site.url(f"/plain{n}"), "Wed, 09 Jul 2025 10:00:00 GMT")
                                  for n, title in enumerate(titles)], ("page", site.url("/titled"), ""))
-    report = ingest.add_feed(corpus, site.url("/odd.xml"), fetching=LOCAL)
-    assert report.refused == [] and len(report.added) == len(titles) + 1
+    result = run_add(corpus, "--allow-loopback", "--feed", site.url("/odd.xml"))
+    added = [line for line in result.stdout.splitlines() if line.startswith("added ")]
+    assert result.returncode == 0 and len(added) == len(titles) + 1, result.stdout + result.stderr
     documents = {d.title: d for d in load_corpus(corpus).documents}  # the manifest loads
     assert set(titles.values()) | {"Lifts for Yekaterinburg"} <= set(documents)
     assert documents["AB"].date == "2025-07-09"
@@ -201,20 +207,28 @@ def _words(seed: int) -> str:
     return " ".join(random.Random(seed).choices(words, k=80)) + "."
 
 
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
 @GENERATED
-@given(title=st.text(max_size=40), reference=st.integers(0, 0x10FFFF + 10), publisher=st.text(max_size=20))
-def test_any_feed_title_is_stored_as_text_yaml_reads_back(site, title, reference, publisher):
+@given(title=st.text(max_size=40), reference=st.integers(0, 0x10FFFF + 10), publisher=st.text(max_size=20),
+       year=st.integers(0, 10000), month=st.integers(1, 12), day=st.integers(1, 31),
+       offset=st.sampled_from(["GMT", "+0500", "-0500", "+1400", "-1200"]))
+def test_any_feed_entry_is_stored_as_text_yaml_reads_back(site, title, reference, publisher, year, month, day, offset):
     escaped = title.replace("&", "&amp;").replace("<", "&lt;").encode("utf-8", "surrogatepass").decode("utf-8",
                                                                                                        "replace")
     site.raw["/plain"] = http((ARTICLE + "\nSource: " + publisher.replace("\n", " ")).encode("utf-8", "replace"),
                               "text/plain; charset=utf-8")
-    site.raw["/generated.xml"] = rss((f"{escaped}&#{reference};", site.url("/plain"), "Wed, 09 Jul 2025 10:00 GMT"))
+    date = f"{day:02d} {MONTHS[month - 1]} {year:04d} 23:30:00 {offset}"
+    site.raw["/generated.xml"] = rss((f"{escaped}&#{reference};", site.url("/plain"), date))
     prepared = ingest.prepare_feed(site.url("/generated.xml"), _NO_ARTICLES, LOCAL)
-    assert prepared.refused == [] or all(": " in line for line in prepared.refused)
+    assert all(line.startswith(site.url("/")) and "\n" not in line for line in prepared.refused)
+    tomorrow = dt.date.today() + dt.timedelta(days=2)
     for article in prepared.articles:
         for name in ("title", "publisher", "url", "date"):
             value = getattr(article, name)
             assert value == storable(value)
+        assert article.date == "" or ingest.FIRST_FEED_DATE <= dt.date.fromisoformat(article.date) <= tomorrow
         entry = yaml.safe_load(manifest.entry("x", article))[0]
         assert (entry["title"], entry["publisher"]) == (article.title, article.publisher)
 
@@ -228,15 +242,17 @@ _NO_ARTICLES = _NoArticles()
 
 # --- 4. one deadline for the whole download; the lock only while writing; a cap on feed entries ------------
 
-def test_a_server_sending_a_byte_a_second_is_cut_at_the_deadline(site):
-    def trickle(out):
-        out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
-        for _ in range(60):
-            out.write(b"x")
-            out.flush()
-            time.sleep(0.2)
+def _trickle(out) -> None:
+    """A server sending a byte every 0.2 s for 12 s: no single read waits long, the download does."""
+    out.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
+    for _ in range(60):
+        out.write(b"x")
+        out.flush()
+        time.sleep(0.2)
 
-    site.raw["/trickle"] = trickle
+
+def test_a_server_sending_a_byte_a_second_is_cut_at_the_deadline(site):
+    site.raw["/trickle"] = _trickle
     started = time.monotonic()
     with pytest.raises(SourceError, match="not downloaded within 1 s"):
         fetch(site.url("/trickle"), fetching=Fetching(timeout=1, allow_loopback=True))

@@ -3,8 +3,8 @@
 Kept apart from the query path: the bot and `python -m retrieval add` use it; searching never does.
 """
 
-from .add import MAX_FEED_ENTRIES, Prepared, Report, add, add_feed, commit, prepare, prepare_feed
+from .add import FIRST_FEED_DATE, MAX_FEED_ENTRIES, Prepared, Report, add, add_feed, commit, prepare, prepare_feed
 from .fetch import Fetching, SourceError
 
-__all__ = ["MAX_FEED_ENTRIES", "Fetching", "Prepared", "Report", "SourceError", "add", "add_feed", "commit",
+__all__ = ["FIRST_FEED_DATE", "MAX_FEED_ENTRIES", "Fetching", "Prepared", "Report", "SourceError", "add", "add_feed", "commit",
            "prepare", "prepare_feed"]
