@@ -26,7 +26,11 @@ def main() -> int:
     except StoreError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    app.run(app.build_application(settings, AnswerService(engine, store, settings)), settings)  # closes the store
+    service = AnswerService(engine, store, settings)
+    try:
+        app.run(app.build_application(settings, service), settings)
+    finally:
+        service.close()
     return 0
 
 

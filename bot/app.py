@@ -76,7 +76,7 @@ async def _post_init(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     """The questions still being recorded are written before the process ends."""
-    await application.bot_data.service.close()
+    await application.bot_data.service.drain()
 
 
 async def _reload_on_signal(service: AnswerService) -> None:

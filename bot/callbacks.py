@@ -34,7 +34,8 @@ class Ticket:
 
 
 def _seal(key: str, question_id: int, chat_id: int) -> str:
-    return hmac.new(key.encode(), f"{question_id}:{chat_id}".encode(), hashlib.sha256).hexdigest()[:SEAL_CHARS]
+    message = f"button:{question_id}:{chat_id}".encode()  # "button:": the key also salts voters' hashes
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:SEAL_CHARS]
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ async def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
     try:
         return await _lines(service, lang, stdin, stdout)
     finally:
-        await service.close()
+        await service.drain()
+        service.close()
 
 
 async def _lines(service: AnswerService, lang: str, stdin, stdout) -> int:

@@ -5,7 +5,7 @@ and Telegram was reached (the start-up calls to the Bot API succeeded), else 503
 balancer sends a replica no webhook traffic before. It also reports the store's state, without making it a
 problem: questions are answered while the store is down. `/metrics` is Prometheus's text format. In
 webhook mode these share the webhook server; in polling mode a small server on `health_port` serves them
-(off when 0). They answer GET and HEAD only, refused before any body is read (`Listener`). The metrics are
+(off when 0). They answer GET only, and refuse other methods before any body is read (`Listener`). The metrics are
 described in README.md, "Running in production".
 """
 
@@ -61,11 +61,12 @@ def serving(articles: int, passages: int) -> None:
 class Listener(tornado.web.RequestHandler):
     """A handler that judges a request by its method and headers alone, before any body is read: tornado
     reads a body whole before an ordinary handler runs, so a bad request could make it hold megabytes for
-    as long as the sender likes. Subclasses refuse in `prepare` and take the body in `data_received`."""
+    as long as the sender likes. Subclasses refuse in `prepare` and take the body in `data_received`; on a
+    refusal tornado answers and closes the connection without reading the body."""
 
-    SUPPORTED_METHODS = ("GET", "HEAD")
+    SUPPORTED_METHODS = ("GET",)
 
-    def data_received(self, chunk: bytes) -> None:  # GET and HEAD take no body: anything sent is dropped
+    def data_received(self, chunk: bytes) -> None:  # a GET takes no body: anything sent is dropped
         pass
 
     def log_exception(self, typ, value, tb) -> None:  # a refused request is one line (tornado.access), never a traceback

@@ -42,6 +42,7 @@ class AnswerService:
         self.fetching = ingest.Fetching(settings.fetch_timeout, settings.fetch_allow_loopback)
         self._changing = asyncio.Lock()  # one corpus change at a time: reload, /add, feed poll
         self._feed_problems: dict[str, list[str]] = {}  # each feed's last problems: told to admins once
+        self._feed_refused: dict[str, frozenset[str]] = {}  # each feed's entries refused at earlier polls
         health.READINESS.store = lambda: self.calls.state
         self._serve(engine)
 
@@ -70,7 +71,7 @@ class AnswerService:
         health.SEARCH_SECONDS.observe(time.perf_counter() - started)
         health.QUESTIONS.labels("answered" if hits else "refused").inc()
         ticket = None
-        if self.calls.state == "ok":
+        if self.calls.usable:
             question_id = self.calls.record(question, lang, len(hits), author)
             ticket = Ticket.issue(self.calls.store.salt, question_id, chat_id)
         return render.answer(hits, lang, ticket, 0, self.settings.page_size, has_more, notice)
@@ -166,15 +167,18 @@ class AnswerService:
     async def poll_feeds(self, lang: str) -> list[str]:
         """Add the new entries of every configured feed, each on its own (one feed failing, however it
         fails, does not stop the others); a report per feed that added something or whose problems
-        changed since the last poll (a feed that stays broken is reported once, not at every poll)."""
+        changed since the last poll (a feed that stays broken is reported once, not at every poll). An
+        entry refused once is not fetched again while the feed lists it."""
         reports = []
         for feed in self.settings.feeds:
             lines, added = [], 0
             try:
+                refused = self._feed_refused.get(feed, frozenset())
                 prepared = await asyncio.to_thread(ingest.prepare_feed, feed, self.engine, self.fetching,
-                                                   self.settings.feed_max_entries)
+                                                   self.settings.feed_max_entries, refused)
                 report = await self._commit(prepared)
                 lines, problems, added = report.lines(), report.refused, len(report.added)
+                self._feed_refused[feed] = report.refused_entries(refused)
             except CorpusError as error:
                 problems = [str(error)]
             except Exception as error:  # noqa: BLE001 - a bug in one feed must not stop the others; logged in full
@@ -195,7 +199,9 @@ class AnswerService:
         return render.whole_lines(header, [html.escape(Quote(line).cut(render.MAX_TITLE).text) for line in shown],
                                   lang)
 
-    async def close(self) -> None:
-        """Let the questions being recorded finish, then release the store."""
+    async def drain(self) -> None:
+        """Let the questions being recorded finish (on shutdown, before `close`)."""
         await self.calls.drain()
+
+    def close(self) -> None:
         self.calls.close()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,8 @@ class Store:
 
 
 class SQLiteStore(Store):
-    """One process's store: WAL mode, synchronous=FULL."""
+    """One process's store: WAL mode, synchronous=FULL. One connection, used by one thread at a time (the
+    bot calls the store from several threads, and sqlite3 leaves serialising them to its caller)."""
 
     types = {"id": "INTEGER PRIMARY KEY", "real": "REAL"}
 
@@ -120,6 +122,7 @@ class SQLiteStore(Store):
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_authors = keep_authors
+        self._one_at_a_time = threading.Lock()
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -128,7 +131,7 @@ class SQLiteStore(Store):
                                 deterministic=True)
         self._migrate(self._locked)
 
-    def _locked(self, work):
+    def _locked(self, work):  # at start, before any other thread uses the store
         self.db.execute("BEGIN IMMEDIATE")  # the write lock: another process migrating waits
         try:
             result = work(lambda sql, params=(): self.db.execute(sql, params).fetchall())
@@ -139,13 +142,14 @@ class SQLiteStore(Store):
         return result
 
     def _run(self, statements, fetch=""):
-        with self.db:
+        with self._one_at_a_time, self.db:
             for sql, params in statements:
                 cursor = self.db.execute(sql, params)
             return cursor.fetchone() if fetch == "one" else cursor.fetchall() if fetch == "all" else None
 
     def close(self) -> None:
-        self.db.close()
+        with self._one_at_a_time:
+            self.db.close()
 
 
 def open_store(url: str, keep_authors: bool = False) -> Store:

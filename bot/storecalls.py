@@ -3,10 +3,12 @@ and after a failure calls fail at once for RETRY_SECONDS, so a hung or lost data
 
 A database can stop answering without closing its connections (a stopped server, a network partition):
 no client timeout fires, and a call made on the event loop would freeze every chat. So calls run on their
-own threads (as many as the PostgreSQL pool has connections) and the loop waits for each only so long; a
-call that takes longer counts as a failure, and the thread finishes, or fails, on its own. Questions are
+own daemon threads (as many as the PostgreSQL pool has connections; daemons, so that one stuck in a
+stopped server's socket does not keep the process from exiting) and the loop waits for each only so long;
+a call that takes longer counts as a failure, and the thread finishes, or fails, on its own. Questions are
 recorded without being waited for at all: an answer goes out at once with its buttons, and a button that
-needs a question still being written waits for that write (within the same limit). `state` is what
+needs a question still being written waits for that write (within the same limit). After a failure, the
+first question after the retry pause tries the store again, so it comes back by itself. `state` is what
 `/readyz` and the `innoprom_store_up` metric report.
 """
 
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import secrets
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import Callable, TypeVar
 
 from . import health
@@ -30,11 +34,42 @@ THREADS = 4  # bot.pgstore's pool has this many connections
 T = TypeVar("T")
 
 
+class _DaemonThreads(Executor):
+    """A fixed set of daemon worker threads (ThreadPoolExecutor's are joined when the interpreter exits,
+    which a thread stuck on a stopped server would never allow)."""
+
+    def __init__(self, count: int):
+        self._work: queue.SimpleQueue = queue.SimpleQueue()
+        for number in range(count):
+            threading.Thread(target=self._serve, name=f"store-{number}", daemon=True).start()
+
+    def submit(self, work, /, *args) -> Future:
+        future: Future = Future()
+        self._work.put((future, work, args))
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            future, work, args = self._work.get()
+            if future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(work(*args))
+            except BaseException as error:  # noqa: BLE001 - handed to whoever awaits the future
+                future.set_exception(error)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for _ in range(THREADS):
+            self._work.put((None, None, None))
+
+
 class StoreCalls:
     def __init__(self, store: Store, wait: float = WAIT_SECONDS, retry: float = RETRY_SECONDS,
                  clock: Callable[[], float] = time.monotonic):
         self.store, self.wait, self.retry, self.clock = store, wait, retry, clock
-        self._threads = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="store")
+        self._threads = _DaemonThreads(THREADS)
         self._failed_at: float | None = None
         self._logged_at = -LOG_SECONDS
         self._writing: dict[int, asyncio.Task] = {}  # questions being recorded, by id
@@ -44,8 +79,13 @@ class StoreCalls:
     def state(self) -> str:
         return "ok" if self._failed_at is None else "unreachable"
 
+    @property
+    def usable(self) -> bool:
+        """Whether a call now would be tried (not failed fast): never failed, or the retry pause is over."""
+        return self._failed_at is None or self.clock() - self._failed_at >= self.retry
+
     async def _call(self, work: Callable[..., T], *args) -> T:
-        if self._failed_at is not None and self.clock() - self._failed_at < self.retry:
+        if not self.usable:
             raise StoreUnavailable("failing fast after a recent failure")
         try:
             result = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(self._threads, work, *args),
@@ -77,8 +117,9 @@ class StoreCalls:
 
         def written(done: asyncio.Task) -> None:
             del self._writing[question_id]
-            if not done.cancelled():
-                done.exception()  # seen: a failure was logged by _down, not left for asyncio to report
+            error = None if done.cancelled() else done.exception()
+            if error is not None and not isinstance(error, StoreUnavailable):  # that one _down has logged
+                log.error("recording a question failed", exc_info=error)
 
         task.add_done_callback(written)
         return question_id
@@ -105,5 +146,5 @@ class StoreCalls:
         await asyncio.gather(*self._writing.values(), return_exceptions=True)
 
     def close(self) -> None:
-        self._threads.shutdown(wait=False, cancel_futures=True)
+        self._threads.shutdown()
         self.store.close()

@@ -2,8 +2,9 @@
 
 python-telegram-bot's own `run_webhook` checks the secret token but accepts bodies of any size (tornado's
 default limit is 100 MB). This server judges a request by its headers before reading any of its body: the
-secret in constant time (403 without it), the Content-Type (415), the declared length (413 over
-`webhook_max_body_bytes`); a body must then arrive within `health.BODY_SECONDS`. It accepts only JSON
+secret in constant time (403 without it), the Content-Type (415), the declared length (400 over
+`webhook_max_body_bytes`); a refused request's connection is closed without its body being read, and an
+accepted body must arrive within `health.BODY_SECONDS`. It accepts only JSON
 bodies that are updates (400 and one log line otherwise, never a traceback), and hands each update to the
 Application's queue, as PTB's custom-webhook examples do.
 """
@@ -51,7 +52,8 @@ class UpdateHandler(health.Listener):
         self.body = bytearray()
 
     def prepare(self) -> None:
-        """Runs when the headers are in and before the body is read: refusing here reads none of it."""
+        """Runs when the headers are in and before the body is read: a refusal here closes the connection
+        without reading the body."""
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             log.warning("webhook request without the right secret token from %s", self.request.remote_ip)

@@ -49,11 +49,12 @@ def command(api, text: str, about: str) -> dict:
 def test_an_admin_adds_a_page_and_the_next_question_is_answered_from_it(running):
     site = running.site
     assert "300 combine harvesters" not in ask(running, message("How many combine harvesters will Gomselmash supply?",
-                                                                 user=EN_USER))["text"]
+                                                                 user=EN_USER), chat_id=EN_USER["id"])["text"]
     reply = command(running, f"/add {site.url('/news/belta-en.html')}", "belta-en.html")
     assert "added gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk" in reply["text"]
     assert "BelTA (from the page's site name)" in html.unescape(reply["text"])
-    answer = ask(running, message("How many combine harvesters will Gomselmash supply?", user=EN_USER))
+    answer = ask(running, message("How many combine harvesters will Gomselmash supply?", user=EN_USER),
+                 chat_id=EN_USER["id"])
     assert "300 combine harvesters" in answer["text"]
     assert (running.corpus / "articles" / "gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk.txt").exists()
 
@@ -64,12 +65,12 @@ def test_a_failing_add_keeps_the_corpus_and_says_why(running):
     running.site.raw["/math"] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 14\r\n\r\n<math><p><div>"
     reply = command(running, f"/add {running.site.url('/math')}", "/math")  # htmldate fails on it: one line
     assert "could not be read as an article (AssertionError)" in reply["text"]
-    assert "MAZ" in ask(running, message("What agreement did MAZ sign?", user=EN_USER))["text"]
+    assert "MAZ" in ask(running, message("What agreement did MAZ sign?", user=EN_USER), chat_id=EN_USER["id"])["text"]
 
 
 def test_add_is_for_admins_and_needs_an_address(running):
     assert "administrators" in ask(running, message(f"/add {running.site.url('/news/no-date.html')}",
-                                                    user=EN_USER))["text"]
+                                                    user=EN_USER), chat_id=EN_USER["id"])["text"]
     assert "/add https://" in command(running, "/add", "/add https://")["text"]
 
 
@@ -79,7 +80,8 @@ def test_a_new_feed_entry_is_added_served_and_reported_to_the_admin(running):
                                                   and int(p["chat_id"]) == ADMIN and "/feed.xml" in p["text"]), None),
                               timeout=60)
     assert "added belaz-shows-a-240-tonne-electric-dump-truck-at-innoprom" in report["text"]
-    answer = ask(running, message("How long does it take to recharge the BelAZ electric dump truck?", user=EN_USER))
+    answer = ask(running, message("How long does it take to recharge the BelAZ electric dump truck?", user=EN_USER),
+                 chat_id=EN_USER["id"])
     assert "40 minutes" in answer["text"]
 
 

@@ -166,7 +166,8 @@ async def test_reload_keeps_the_last_good_corpus(engine, make_corpus):
     message = await service.reload("en")
     assert "not reloaded" in message and "documents.yaml:2" in message
     assert service.engine is engine and (await service.ask("Какое соглашение подписал МАЗ?", "ru", 1)).buttons
-    await service.close()
+    await service.drain()
+    service.close()
 
 
 def test_feeds_are_read_from_the_environment_and_checked():
@@ -211,4 +212,5 @@ async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to
     context = MagicMock(bot_data=BotData(service=service))
     await handlers.button(update, context)
     query.answer.assert_awaited_once_with("That did not work; please try again in a moment.")
-    await service.close()
+    await service.drain()
+    service.close()

@@ -135,7 +135,7 @@ def test_a_feed_added_twice_adds_nothing_the_second_time(site, corpus):
     first = ingest.add_feed(corpus, site.url("/feed.xml"), fetching=LOCAL)
     assert len(first.added) == 3 and first.refused == []
     second = ingest.add_feed(corpus, site.url("/feed.xml"), fetching=LOCAL)
-    assert second.added == [] and second.refused == [] and len(second.present) == 3
+    assert second.added == [] and second.refused == [] and len(second.feed.present) == 3
     tractors = next(a for a in first.added if a.article.title.startswith("Minsk Tractor Works"))
     assert tractors.article.date == "2025-07-09" and tractors.article.found["date"] == "from the feed"
 

@@ -57,7 +57,8 @@ async def _ask_once(engine, text: str, lang: str):
     try:
         return await service.ask(text, lang, chat_id=1)
     finally:
-        await service.close()
+        await service.drain()
+        service.close()
 
 
 @FAST
@@ -111,7 +112,8 @@ def test_handlers_reply_validly_to_anything(engine, text, chat_type, as_command)
         try:
             await handler(update, context)
         finally:
-            await service.close()
+            await service.drain()
+            service.close()
 
     asyncio.run(handle())
     for sent, parse_mode in bot.sent:

@@ -6,5 +6,5 @@ Kept apart from the query path: the bot and `python -m retrieval add` use it; se
 from .add import FIRST_FEED_DATE, MAX_FEED_ENTRIES, Prepared, Report, add, add_feed, commit, prepare, prepare_feed
 from .fetch import Fetching, SourceError
 
-__all__ = ["FIRST_FEED_DATE", "MAX_FEED_ENTRIES", "Fetching", "Prepared", "Report", "SourceError", "add", "add_feed", "commit",
-           "prepare", "prepare_feed"]
+__all__ = ["FIRST_FEED_DATE", "MAX_FEED_ENTRIES", "Fetching", "Prepared", "Report", "SourceError", "add", "add_feed",
+           "commit", "prepare", "prepare_feed"]

@@ -35,26 +35,46 @@ class Added:
     article: Article
 
 
+@dataclass(frozen=True)
+class Feed:
+    """What reading a feed found besides the entries it prepared."""
+
+    present: tuple[str, ...] = ()  # entries already in the corpus: "address (article id)"
+    waiting: int = 0  # new entries over the cap, left for the next run
+    cap: int = MAX_FEED_ENTRIES
+    listed: frozenset[str] = frozenset()  # every entry's address, as duplicates.normal_url gives it
+
+
 @dataclass
-class Prepared:
+class Refusals:
+    """The sources refused so far, and what their feed said: carried from `prepare` to the `Report`."""
+
+    refused: list[str] = field(default_factory=list)  # one line each, naming the source
+    failed: list[str] = field(default_factory=list)  # the sources refused, as given
+    feed: Feed | None = None
+
+
+@dataclass
+class Prepared(Refusals):
     """Sources read and extracted, not yet written."""
 
     articles: list[Article] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # one line each, naming the source
-    present: list[str] = field(default_factory=list)  # feed entries already in the corpus
-    waiting: int = 0  # new feed entries over the cap, left for the next run
 
 
 @dataclass
-class Report:
+class Report(Refusals):
     """What an `add` did; `engine` serves the corpus as it now is."""
 
     added: list[Added] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)  # one line each, naming the source
-    present: list[str] = field(default_factory=list)  # feed entries already in the corpus
-    waiting: int = 0
     engine: Engine | None = None
     dry_run: bool = False
+
+    def refused_entries(self, earlier: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The feed's entries to leave alone at the next run (`prepare_feed`'s `skip`): those refused now
+        or `earlier` that the feed still lists."""
+        if self.feed is None:
+            return earlier
+        return (earlier | {duplicates.normal_url(source) for source in self.failed}) & self.feed.listed
 
     def lines(self) -> list[str]:
         out = []
@@ -69,9 +89,11 @@ class Report:
             empty = [name for name in FIELDS if not getattr(a, name)]
             if empty:
                 out.append(f"  left empty, not stated by the source: {', '.join(empty)}")
-        out += [f"already in the corpus: {line}" for line in self.present]
-        if self.waiting:
-            out.append(f"{self.waiting} more new entries are left for the next run (at most {MAX_FEED_ENTRIES} a run)")
+        if self.feed:
+            out += [f"already in the corpus: {line}" for line in self.feed.present]
+            if self.feed.waiting:
+                out.append(f"{self.feed.waiting} more new entries are left for the next run "
+                           f"(at most {self.feed.cap} a run)")
         return out
 
 
@@ -109,15 +131,19 @@ def prepare(sources: list[str], fetching: Fetching = Fetching(), hints: dict[str
                                                  (hints or {}).get(source)))
         except SourceError as error:
             prepared.refused.append(str(error))
+            prepared.failed.append(source)
         except Exception as error:  # noqa: BLE001 - a bug must not cost the other sources; logged in full
             log.exception("adding %s failed", source)
             prepared.refused.append(f"{source}: failed ({type(error).__name__}: {error})")
+            prepared.failed.append(source)
     return prepared
 
 
 def prepare_feed(feed_url: str, known: Engine, fetching: Fetching = Fetching(),
-                 max_entries: int = MAX_FEED_ENTRIES) -> Prepared:
-    """Read the feed and prepare its entries that `known` does not hold, at most `max_entries` of them."""
+                 max_entries: int = MAX_FEED_ENTRIES, skip: frozenset[str] = frozenset()) -> Prepared:
+    """Read the feed and prepare its entries that `known` does not hold, at most `max_entries` of them.
+    Entries whose address is in `skip` (refused at an earlier poll: the bot remembers them) are left
+    alone, so that entries refused for good cannot hold the cap's places for ever."""
     import feedparser
 
     try:
@@ -136,26 +162,26 @@ def prepare_feed(feed_url: str, known: Engine, fetching: Fetching = Fetching(),
         if not address or address in seen:
             continue
         seen.add(address)
+        if address in skip:
+            continue
         if address in present:
             already.append(f"{link} ({present[address]})")
             continue
         new.append(link)
         hints[link] = Hints(storable(entry.get("title") or ""), _feed_date(entry))
     prepared = prepare(new[:max_entries], fetching, hints)
-    prepared.present, prepared.waiting = already, max(0, len(new) - max_entries)
+    prepared.feed = Feed(tuple(already), max(0, len(new) - max_entries), max_entries, frozenset(seen))
     return prepared
 
 
 def commit(root: Path, prepared: Prepared, dry_run: bool = False, current: Engine | None = None) -> Report:
     """Write the prepared articles that are not in the corpus yet, holding the corpus lock only for this."""
     root = Path(root)
+    report = Report(list(prepared.refused), list(prepared.failed), prepared.feed, engine=current, dry_run=dry_run)
     if not prepared.articles:  # nothing to write: no lock, no reload
-        return Report(refused=list(prepared.refused), present=prepared.present, waiting=prepared.waiting,
-                      engine=current, dry_run=dry_run)
+        return report
     with manifest.locked(root):
-        engine = Engine.load(root, previous=current)  # as it is now: another add may have written since
-        report = Report(refused=list(prepared.refused), present=prepared.present, waiting=prepared.waiting,
-                        engine=engine, dry_run=dry_run)
+        report.engine = engine = Engine.load(root, previous=current)  # as it is now: another add may have written
         batch: list[duplicates.Accepted] = []
         taken = {doc.id for doc in engine.documents} | _existing_files(root)
         accepted: list[tuple[str, Article]] = []
@@ -163,6 +189,7 @@ def commit(root: Path, prepared: Prepared, dry_run: bool = False, current: Engin
             why = duplicates.duplicate(engine, batch, article.url, article.paragraphs)
             if why:
                 report.refused.append(f"{article.source}: {why}")
+                report.failed.append(article.source)
                 continue
             doc_id = manifest.readable_id(article, taken)
             taken.add(doc_id)

@@ -33,6 +33,7 @@ _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "A
 # means them, and a feed or page can carry any of them (as bytes or as &#1; &#xFFFE; &#55296;).
 _NONCHARACTERS = "".join(chr(plane + last) for plane in range(0, 0x110000, 0x10000) for last in (0xFFFE, 0xFFFF))
 _UNSTORABLE_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef{_NONCHARACTERS}]")
+_LINE_BREAKS_RE = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1f\x85]")  # what str.splitlines breaks at, but \n and U+2028/9
 _REFERENCE_RE = re.compile(rb"&#(x[0-9a-f]+|[0-9]+);", re.IGNORECASE)
 
 
@@ -52,9 +53,11 @@ class Article:
 
 
 def storable(text: str, lines: bool = False) -> str:
-    """`text` as it may be written: Unicode NFC, without control characters, surrogates or non-characters;
-    on one line with single spaces, unless `lines` (an article's text keeps its lines and spacing)."""
-    text = unicodedata.normalize("NFC", _UNSTORABLE_RE.sub("", text.replace("\t", " ")))
+    """`text` as it may be written: Unicode NFC, without control characters, surrogates or non-characters
+    (tabs become spaces and the other breaking controls line breaks, so no two words run together); on one
+    line with single spaces, unless `lines` (an article's text keeps its lines and spacing)."""
+    text = _LINE_BREAKS_RE.sub("\n", text.replace("\t", " "))
+    text = unicodedata.normalize("NFC", _UNSTORABLE_RE.sub("", text))
     return text if lines else " ".join(text.split())
 
 
@@ -109,7 +112,7 @@ def _decoded(fetched: Fetched) -> str:
 
 
 def _from_text(fetched: Fetched) -> Article:
-    text = storable(_decoded(fetched).replace("\r\n", "\n").replace("\r", "\n"), lines=True)
+    text = storable(_decoded(fetched), lines=True)
     cleaned = clean_article(text)
     found = {}
     if cleaned.date:
@@ -125,6 +128,7 @@ def _from_text(fetched: Fetched) -> Article:
 def _from_html(fetched: Fetched) -> Article:
     import trafilatura  # imported here: a second to load, and needed only when adding
     from htmldate import find_date
+    from trafilatura.utils import load_html
 
     url = fetched.url or None
     page = storable(_decoded(fetched), lines=True) if fetched.charset else fetched.data  # else it finds the charset
@@ -143,7 +147,8 @@ def _from_html(fetched: Fetched) -> Article:
     if date:
         found["date"] = "from the page's metadata"
     else:
-        candidate = find_date(page, extensive_search=True, original_date=True, url=url)
+        tree = load_html(page)  # a parsed tree, never text: htmldate downloads a string that starts with "http"
+        candidate = tree is not None and find_date(tree, extensive_search=True, original_date=True, url=url)
         visible = page if isinstance(page, str) else page.decode("utf-8", "replace")
         written = candidate and _written_out(candidate, _visible_text(visible))
         if written:
