@@ -145,19 +145,20 @@ def test_broken_servers_each_fail_in_one_line_and_the_good_source_is_still_added
         "/math": http(b"<math><p><div>"),
         "/trickle": _trickle,
     })
-    bad = ["http://127.0.0.1:abc/x"] + [site.url(p) for p in ("/hello", "/headers", "/long-header", "/cut-chunked",
+    bad = ["http://127.0.0.1:abc/x", "http://xn--zz/"] + [site.url(p) for p in ("/hello", "/headers", "/long-header", "/cut-chunked",
                                                                "/short", "/math", "/trickle")]
     good = site.url("/news/belta-en.html")
-    result = run_add(corpus, "--allow-loopback", "--timeout", "2", *bad[:4], good, *bad[4:])
+    result = run_add(corpus, "--allow-loopback", "--timeout", "2", *bad[:5], good, *bad[5:])
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
     assert [line.split(": ", 2)[1] for line in lines] == bad, result.stderr
-    assert "is not a usable address" in lines[0] and "did not answer in HTTP" in lines[1]
-    assert "has no article text" in lines[2]  # 150 short headers are legal: the page is read, and is empty
-    assert "has no article text" in lines[3]  # so is a 70 kB header line (httpcore takes up to 100 kB)
-    assert all("did not answer in HTTP" in line for line in lines[4:6])
-    assert lines[6].endswith("could not be read as an article (AssertionError)")  # htmldate's, on <math><p><div>
-    assert lines[7].endswith("not downloaded within 2 s")  # the trickle would go on for 12 s
+    assert "is not a usable address" in lines[0] and lines[1].endswith("is not a usable address (Invalid A-label)")
+    assert "did not answer in HTTP" in lines[2]
+    assert "has no article text" in lines[3]  # 150 short headers are legal: the page is read, and is empty
+    assert "has no article text" in lines[4]  # so is a 70 kB header line (httpcore takes up to 100 kB)
+    assert all("did not answer in HTTP" in line for line in lines[5:7])
+    assert lines[7].endswith("could not be read as an article (AssertionError)")  # htmldate's, on <math><p><div>
+    assert lines[8].endswith("not downloaded within 2 s")  # the trickle would go on for 12 s
     assert "added gomselmash-to-supply-300-combine-harvesters-to-sverdlovsk" in result.stdout
     assert "gomselmash" in {d.id.split("-")[0] for d in load_corpus(corpus).documents}
 
@@ -263,7 +264,7 @@ def test_a_server_sending_a_byte_a_second_is_cut_at_the_deadline(site):
 
 
 def test_fetching_does_not_hold_the_corpus_lock(site, corpus):
-    site.raw["/slow-page"] = lambda out: (time.sleep(3), out.write(http(b"<p>late</p>")))
+    site.raw["/slow-page"] = lambda out: (time.sleep(1.5), out.write(http(b"<p>late</p>")))
     adding = threading.Thread(target=ingest.add, args=(corpus, [site.url("/slow-page")]),
                               kwargs={"fetching": LOCAL})
     adding.start()

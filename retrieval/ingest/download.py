@@ -48,8 +48,8 @@ def download(source: str, accept: tuple[str, ...], fetching: Fetching) -> Fetche
         raise SourceError(source, f"refused: {error}") from None
     except httpx.TimeoutException:
         raise SourceError(source, f"not downloaded within {fetching.timeout:g} s") from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as error:
-        raise SourceError(source, f"is not a usable address ({error})") from None
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, UnicodeError) as error:  # UnicodeError: a bad IDNA name
+        raise SourceError(source, f"is not a usable address ({_first_line(error)})") from None
     except httpx.ConnectError as error:
         raise SourceError(source, f"cannot be reached ({_first_line(error)})") from None
     except httpx.RemoteProtocolError as error:
