@@ -5,8 +5,9 @@ Start-up needs the server: if it cannot be reached the bot stops with one clear 
 SQLite, which would split the state). While serving, a lost server raises StoreUnavailable, and the pool
 reconnects by itself when the server returns; `bot.storecalls` keeps every call off the event loop and
 bounds how long it is waited for. Every connection is opened with a connect timeout, a statement timeout
-and TCP keepalives, so that a dead peer ends its calls instead of holding threads for good. Messages never
-contain the password.
+and TCP keepalives, so that a lost host or network ends its calls instead of holding threads for good (a
+server process that is stopped while its host still answers TCP holds them until it resumes: only the
+bounded wait protects the bot from that). Messages never contain the password.
 """
 
 from __future__ import annotations
