@@ -36,6 +36,9 @@ def _state(root):
      "The Belarusian mining truck maker BelAZ", "in Kuzbass next year."),
     ("no-date", "Minsk Tractor Works opens a service centre in Yekaterinburg", "", "", "en",
      "Minsk Tractor Works has opened", "the head of its Russian trading house said."),
+    # no date of its own; its "read also" lists (links in the article, an aside) carry other articles' dates
+    ("sidebar-dates", "Гомельский завод покажет новые комбайны на Урале", "", "", "ru",
+     "Гомсельмаш привезёт на выставку", "открытие новых сервисных центров в регионе."),
 ])
 def test_a_news_page_gives_its_article_and_only_what_it_states(site, page, title, date, publisher, language, first,
                                                                  last):
@@ -115,6 +118,7 @@ def test_dry_run_writes_nothing(site, corpus):
     assert [a.doc_id for a in report.added] == ["belaz-shows-a-240-tonne-electric-dump-truck-at-innoprom"]
     assert report.lines()[0].startswith("would add")
     assert _state(corpus) == before and (corpus / indexfile.INDEX_FILE).read_bytes() == index
+    assert not (corpus / ".corpus.lock").exists()  # not even the lock file
 
 
 def test_a_plain_text_file_keeps_its_header_and_trailer(corpus, tmp_path):

@@ -10,6 +10,7 @@ the index. When that load fails, every file written is put back as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass, field, replace
@@ -180,7 +181,7 @@ def commit(root: Path, prepared: Prepared, dry_run: bool = False, current: Engin
     report = Report(list(prepared.refused), list(prepared.failed), prepared.feed, engine=current, dry_run=dry_run)
     if not prepared.articles:  # nothing to write: no lock, no reload
         return report
-    with manifest.locked(root):
+    with contextlib.nullcontext() if dry_run else manifest.locked(root):  # a dry run writes nothing: no lock
         report.engine = engine = Engine.load(root, previous=current)  # as it is now: another add may have written
         batch: list[duplicates.Accepted] = []
         taken = {doc.id for doc in engine.documents} | _existing_files(root)

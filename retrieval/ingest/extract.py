@@ -2,8 +2,9 @@
 
 HTML goes through trafilatura, which finds the article's main text among navigation, ads and comments,
 and reads title, date (via htmldate) and site name from the page's metadata. Nothing is invented:
-htmldate's wide search of the text is used only when its date is written out in the page (a copyright
-year is not a date), and a field the page does not state stays empty. The language is detected from the
+htmldate's wide search of the text is used only when its date is written out in the article's own part of
+the page (a copyright year is not a date, and a "read also" list's dates are other articles'), and a field
+the page does not state stays empty. The language is detected from the
 text (py3langid); only Russian and English are served. Every field and the text are normalised before
 anything is written (`storable`): a page can carry any character, a manifest cannot.
 """
@@ -149,8 +150,7 @@ def _from_html(fetched: Fetched) -> Article:
     else:
         tree = load_html(page)  # a parsed tree, never text: htmldate downloads a string that starts with "http"
         candidate = tree is not None and find_date(tree, extensive_search=True, original_date=True, url=url)
-        visible = page if isinstance(page, str) else page.decode("utf-8", "replace")
-        written = candidate and _written_out(candidate, _visible_text(visible))
+        written = candidate and _written_out(candidate, _own_text(load_html(page)))
         if written:
             date, found["date"] = candidate, f"from the page's text: {written!r}"
     if title:
@@ -189,16 +189,41 @@ def warm_up() -> None:
     threading.Thread(target=lambda: (_language("warm up"), __import__("trafilatura")), daemon=True).start()
 
 
-def _visible_text(html: str) -> str:
-    from lxml import html as lxml_html
+# Not the article's own text: code, navigation, asides, footers; and blocks mostly made of link text.
+_NOT_OWN = ".//script|.//style|.//noscript|.//nav|.//aside|.//footer|.//form"
+_BLOCKS = ("div", "section", "ul", "ol", "li", "table", "p")
+_LINK_SHARE = 0.5
 
-    try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, TypeError, lxml_html.etree.ParserError):
+
+def _own_text(tree) -> str:
+    """The visible text of the article's own part of the page, where its date may be written: the page's
+    one <article> (else <main>, else <body>), without code, navigation, asides, footers and blocks that
+    are mostly links (a "read also" list, whose dates are other articles')."""
+    if tree is None:
         return ""
-    for element in tree.xpath("//script|//style"):
+    articles = tree.xpath("//article")
+    own = articles[0] if len(articles) == 1 else (tree.xpath("//main") or tree.xpath("//body") or [tree])[0]
+    for element in own.xpath(_NOT_OWN):
         element.drop_tree()
-    return " ".join(tree.text_content().split())
+    _drop_link_lists(own)
+    return " ".join(own.text_content().split())
+
+
+def _drop_link_lists(root) -> None:
+    """Drop the blocks under `root` whose text is mostly link text, counting every element's text and link
+    text once, children before parents (no quadratic walk, however deep a page nests)."""
+    chars: dict = {}  # element → (characters of text, of them inside links)
+    for element in reversed(list(root.iter())):
+        text = len(element.text or "") if isinstance(element.tag, str) else 0
+        links = 0
+        for child in element:
+            child_text, child_links = chars.get(child, (0, 0))
+            text, links = text + child_text + len(child.tail or ""), links + child_links
+        chars[element] = (text, text if element.tag == "a" else links)
+    for element in list(root.iter(*_BLOCKS)):
+        text, links = chars[element]
+        if text and links >= _LINK_SHARE * text and element.getparent() is not None:
+            element.drop_tree()
 
 
 def _written_out(iso: str, text: str) -> str:
