@@ -197,12 +197,11 @@ def test_a_missing_encoder_package_is_named_with_how_to_install_it(tmp_path):
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\ud800", "🙂" * 5000, "МАЗ " * 3000, "-" * 2000])
-def test_odd_questions_answer_or_refuse_within_bounds(engine, question):
-    import time
-    started = time.perf_counter()
+def test_odd_questions_answer_or_refuse_verbatim(engine, question):
+    """(Their cost is bounded by the work test in test_search.py, not timed here: a busy machine's clock says
+    nothing about the code.)"""
     for hit in engine.search(question):
         assert hit.excerpt in hit.passage
-    assert time.perf_counter() - started < 2.0
 
 
 def _unit_vectors(count: int, seed: int) -> np.ndarray:

@@ -277,7 +277,7 @@ def test_index_files_of_the_wrong_shape_are_rebuilt(corpus, builds, damage):
 _PRISTINE: dict[str, bytes] = {}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["indptr", "doc_ids", "tfs"]), st.integers(0, 10**6),
        st.sampled_from([-(2**31), -1, 0, 1, 7, 2**31 - 1, 10**6]), st.integers(0, 10**6), st.integers(0, 255))
 def test_mutated_index_files_never_crash_the_search(corpus, name, position, value, byte_position, byte):
