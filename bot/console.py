@@ -1,7 +1,9 @@
 """The local console chat: what `make run` starts when there is no TELEGRAM_BOT_TOKEN.
 
 It answers questions read from standard input with the same replies the bot would send, as plain text:
-with a prompt when a person is typing at a terminal, line by line when input is piped.
+with a prompt when a person is typing at a terminal, line by line when input is piped. Each reply is in the
+language of its question (the greeting in the locale's). It keeps no statistics: questions are not stored,
+whatever `store` says (an in-memory store serves the reply's needs and is gone on exit).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from . import callbacks, render
 from .config import Settings
 from .service import AnswerService
 from .store import SQLiteStore
-from .texts import language_of
+from .texts import language_of, language_of_text
 
 
 def run(engine: Engine, settings: Settings, stdin=None, stdout=None) -> int:
@@ -30,20 +32,19 @@ def run(engine: Engine, settings: Settings, stdin=None, stdout=None) -> int:
 
 
 async def _chat(engine: Engine, settings: Settings, stdin, stdout) -> int:
-    lang = language_of(os.environ.get("LANG"))
     service = AnswerService(engine, SQLiteStore(":memory:"), settings)
     try:
-        return await _lines(service, lang, stdin, stdout)
+        return await _lines(service, language_of(os.environ.get("LANG")), stdin, stdout)
     finally:
         await service.drain()
         service.close()
 
 
-async def _lines(service: AnswerService, lang: str, stdin, stdout) -> int:
+async def _lines(service: AnswerService, greeting: str, stdin, stdout) -> int:
     interactive = stdin.isatty()
     if interactive:
-        print(as_plain(render.start(lang)), file=stdout)
-        print("(Ctrl-D to quit)\n", file=stdout)
+        print(as_plain(render.start(greeting)), file=stdout)
+        print("(Ctrl-D to quit; questions asked here are not stored)\n", file=stdout)
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
@@ -52,7 +53,8 @@ async def _lines(service: AnswerService, lang: str, stdin, stdout) -> int:
             return 0
         if not interactive and not line.strip():
             continue
-        reply = await service.ask(textio.input_line(line), lang, chat_id=0)
+        question = textio.input_line(line)
+        reply = await service.ask(question, language_of_text(question), chat_id=0)
         print(as_plain(reply), end="\n\n", file=stdout, flush=True)
 
 

@@ -19,7 +19,7 @@ from .ratelimit import FloodGuard
 from .render import Reply
 from .service import AnswerService
 from .store import StoreUnavailable
-from .texts import EXAMPLES, language_of, text
+from .texts import EXAMPLES, language_of, language_of_text, text
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -30,8 +30,13 @@ def _service(context: Context) -> AnswerService:
 
 
 def _lang(update: Update) -> str:
+    """The user's Telegram language; without one, the language of what they wrote."""
     user = update.effective_user
-    return language_of(user.language_code if user else None)
+    if user is not None and user.language_code:
+        return language_of(user.language_code)
+    written = update.effective_message.text if update.effective_message else None
+    written = written or (update.inline_query.query if update.inline_query else "")
+    return language_of_text(written or "")
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

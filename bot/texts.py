@@ -1,7 +1,8 @@
 """Everything the bot says to people, in Russian and English.
 
 The interface follows the user's Telegram language: English for `en*`, Russian for everyone else (the
-corpus and most users are Belarusian and Russian). Excerpts are never translated.
+corpus and most users are Belarusian and Russian). A user whose client sends no language (and the console
+chat) gets the language the question is written in. Excerpts are never translated.
 """
 
 from __future__ import annotations
@@ -9,6 +10,13 @@ from __future__ import annotations
 def language_of(language_code: str | None) -> str:
     """'en' for English-language Telegram clients, 'ru' otherwise."""
     return "en" if (language_code or "").lower().startswith("en") else "ru"
+
+
+def language_of_text(text: str) -> str:
+    """'en' for a text written in more Latin than Cyrillic letters, 'ru' otherwise (and for no letters)."""
+    latin = sum(1 for c in text if c.isascii() and c.isalpha())
+    cyrillic = sum(1 for c in text if "\u0400" <= c <= "\u04ff")
+    return "en" if latin > cyrillic else "ru"
 
 
 EXAMPLES = {

@@ -140,6 +140,12 @@ def test_add_never_fetches_this_machine_by_default(bot):
         assert site.requests == []
 
 
+def test_a_user_without_a_language_gets_the_language_of_the_question(bot):
+    user = {"id": 444, "is_bot": False, "first_name": "N"}  # a client that sends no language_code
+    assert "paragraph 3" in ask(bot, message("What agreement did MAZ sign?", user=user), chat_id=444)["text"]
+    assert "абзац 3" in ask(bot, message("Какое соглашение подписал МАЗ?", user=user), chat_id=444)["text"]
+
+
 def test_no_answer_says_so_with_suggestions(bot):
     reply = ask(bot, message("What is the capital of France?", user=EN_USER))
     assert reply["text"].startswith("My sources do not answer")

@@ -146,6 +146,28 @@ def test_console_chat_answers_piped_questions(engine):
     assert "• " in text and text.count("1. ") == 1
 
 
+def test_console_replies_in_the_language_of_each_question(engine, monkeypatch):
+    from bot.config import Settings
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+    def reply(question: str) -> str:
+        out = io.StringIO()
+        console_run(engine, Settings(), io.StringIO(question + "\n"), out)
+        return out.getvalue()
+
+    assert "paragraph 3" in reply("What agreement did MAZ sign?") and "абзац" not in reply("How many companies?")
+    assert "абзац 3" in reply("Какое соглашение подписал МАЗ?")
+    assert reply("рецепт борща").startswith("В моих источниках нет ответа")
+    assert reply("weather in Paris").startswith("My sources do not answer")
+
+
+@pytest.mark.parametrize("text, lang", [("What agreement did MAZ sign?", "en"), ("Какое соглашение?", "ru"),
+                                        ("МАЗ MAZ agreement", "en"), ("МАЗ соглашение MAZ", "ru"), ("🙂 42", "ru")])
+def test_the_language_of_a_text(text, lang):
+    from bot.texts import language_of_text
+    assert language_of_text(text) == lang
+
+
 def test_python_m_bot_without_token_is_the_console():
     env = {"PATH": "/usr/bin:/bin", "BOT_CONFIG": "", "LANG": "C.UTF-8"}
     result = subprocess.run([sys.executable, "-m", "bot"], input="Какое соглашение подписал МАЗ?\n", text=True,
