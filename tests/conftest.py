@@ -1,5 +1,6 @@
 import os
 import shutil
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,19 @@ from retrieval import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 XQUAD = ROOT.parent / "shared" / "xquad"
+# XQuAD lives beside the project, not in it: where it is absent its tests say so and are not run.
+needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(),
+                                 reason=f"needs XQuAD, not found at {XQUAD} (the data sets beside the project)")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """At the end of the run, what was not run here and why, grouped (pytest's -ra lists them one by one)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        reasons = Counter(str(report.longrepr[2]).removeprefix("Skipped: ") for report in skipped)
+        terminalreporter.section("not run here")
+        for reason, count in reasons.most_common():
+            terminalreporter.write_line(f"{count} test{'s' if count > 1 else ''}: {reason}")
 
 
 def all_scores(index, query: list[str]):

@@ -36,7 +36,8 @@ class PostgresServer:
         if self.bin is None:
             if os.environ.get("CI"):
                 raise RuntimeError("PostgreSQL is not installed; .ci/run installs Debian's postgresql package")
-            pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+            pytest.skip("needs PostgreSQL, not installed here (apt-get install postgresql; .ci/run installs it and "
+                        "fails without it)")
         self.folder = Path(tempfile.mkdtemp(prefix="pg-test-"))  # not under pytest's 0700 folders
         self.data = self.folder / "data"
         self.port = _free_port()

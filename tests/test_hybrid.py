@@ -12,9 +12,8 @@ from hypothesis import given, settings, strategies as st
 from retrieval import Engine, encoder, indexfile
 from retrieval.corpus import Corpus, Document
 from retrieval.decision import DEFAULT_RULE
-from conftest import ROOT, XQUAD
+from conftest import ROOT, XQUAD, needs_xquad
 
-needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(), reason="shared/xquad not present")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retrieval import Engine
 from retrieval import files, indexfile
-from conftest import ROOT, all_scores
+from conftest import XQUAD, ROOT, all_scores, needs_xquad
 
 QUESTION = "Какое соглашение подписал МАЗ?"
 
@@ -171,11 +171,9 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
     assert all(row[7] == row[8] == "nan" for row in rows)  # a corpus folder has no parallel questions
 
 
+@needs_xquad
 def test_bench_times_the_same_questions_in_the_other_language():
-    from conftest import XQUAD
     from retrieval.bench import other_language_questions, source_texts
-    if not (XQUAD / "xquad.ru.dev.json").exists():
-        pytest.skip("shared/xquad not present")
     english = source_texts(XQUAD / "xquad.en.dev.json", None)[1]
     russian = other_language_questions(XQUAD / "xquad.en.dev.json")
     assert len(russian) == len(english) and russian[0] != english[0] and any("а" <= c <= "я" for c in russian[0])

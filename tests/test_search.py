@@ -10,7 +10,7 @@ from rank_bm25 import BM25Okapi
 from retrieval import Engine, bm25
 from retrieval.bm25 import BM25Index, top_k
 from retrieval.evaluation import evaluate_questions, load_questions, question_ranks
-from conftest import ROOT, XQUAD, all_scores
+from conftest import ROOT, XQUAD, all_scores, needs_xquad
 
 
 def test_russian_question_finds_english_passage(engine):
@@ -83,11 +83,9 @@ def test_hits_are_ordered_by_score(engine):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
-@pytest.mark.parametrize("source", ["project", "xquad"])
+@pytest.mark.parametrize("source", ["project", pytest.param("xquad", marks=needs_xquad)])
 def test_index_matches_rank_bm25_on_a_real_corpus(engine, source):
     if source == "xquad":
-        if not (XQUAD / "xquad.ru.dev.json").exists():
-            pytest.skip("shared/xquad not present")
         from retrieval.analysis import Analyzer
         from retrieval.corpus import Corpus
         from retrieval.squad import load_squad
