@@ -6,6 +6,10 @@ line and the script exits non-zero at the first failure.
 - given a token, the container polls the Bot API stand-in (tests/botapi.py) and answers;
 - its HEALTHCHECK turns healthy; `docker stop` ends it within 2 s;
 - the same through the compose file (built image, hardening options, volumes).
+
+Nothing of deploy/ is written: the compose check runs deploy/compose.yaml's service from a temporary folder,
+with the test's own env file (deploy/bot.env is the operator's, with their secrets). Every container is
+removed with its volumes, whatever fails.
 """
 
 from __future__ import annotations
@@ -13,8 +17,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -70,7 +77,7 @@ def serving_checks(image: str, api: BotApiStandIn, container: str, start: list[s
         check(f"{container}: docker stop ends it cleanly in {took:.1f} s", stop.returncode == 0 and took <= 2.0
               and code == "0", f"exit {code}, {took:.1f} s")
     finally:
-        docker("rm", "-f", container)
+        docker("rm", "--force", "--volumes", container)
 
 
 def main(image: str) -> int:
@@ -89,16 +96,11 @@ def main(image: str) -> int:
             "-e", "BOT_HEALTH_PORT=18080", "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL",
             "--security-opt", "no-new-privileges:true", image])
 
-    compose = ROOT / "deploy" / "compose.yaml"
-    env = ROOT / "deploy" / "bot.env"
-    with BotApiStandIn(TOKEN) as api:
-        env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nTELEGRAM_API_BASE_URL={api.base_url}\nBOT_HEALTH_PORT=18081\n"
-                       "BOT_HEALTH_LISTEN=127.0.0.1\n")
-        override = ROOT / "deploy" / "compose.smoke.yaml"
-        override.write_text(json.dumps({"services": {"bot": {"network_mode": "host", "container_name": "innoprom-compose",
-                                                             "image": image}}}))
+    with BotApiStandIn(TOKEN) as api, tempfile.TemporaryDirectory(prefix="innoprom-smoke-") as folder:
+        compose = smoke_compose(image, Path(folder), f"TELEGRAM_BOT_TOKEN={TOKEN}\nTELEGRAM_API_BASE_URL={api.base_url}\n"
+                                "BOT_HEALTH_PORT=18081\nBOT_HEALTH_LISTEN=127.0.0.1\n")
+        files = ["-p", "innoprom-smoke", "-f", str(compose)]
         try:
-            files = ["-f", str(compose), "-f", str(override)]
             config = docker_compose(*files, "config")
             check("compose: the file is valid", config.returncode == 0, config.stderr)
             up = docker_compose(*files, "up", "-d", "--no-build")
@@ -117,10 +119,22 @@ def main(image: str) -> int:
             took = time.monotonic() - started
             check(f"compose: stop ends it cleanly in {took:.1f} s", down.returncode == 0 and took <= 3.0, down.stderr)
         finally:
-            docker_compose("-f", str(compose), "-f", str(override), "down", "-v")
-            env.unlink(missing_ok=True)
-            override.unlink(missing_ok=True)
+            docker_compose(*files, "down", "--volumes")
     return 0
+
+
+def smoke_compose(image: str, folder: Path, env: str) -> Path:
+    """deploy/compose.yaml's service as it stands (hardening, volumes, logging), written into `folder` with
+    the image under test, host networking, and `env` as its env file: no file of deploy/ is touched."""
+    spec = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    bot = spec["services"]["bot"]
+    bot.pop("build", None)
+    bot.update(image=image, network_mode="host", container_name="innoprom-compose", env_file=[str(folder / "bot.env")])
+    bot["volumes"] = [volume.replace("./", f"{ROOT / 'deploy'}/", 1) if volume.startswith("./") else volume
+                      for volume in bot["volumes"]]
+    (folder / "bot.env").write_text(env, encoding="utf-8")
+    (folder / "compose.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return folder / "compose.yaml"
 
 
 def docker_compose(*args: str) -> subprocess.CompletedProcess:

@@ -43,6 +43,31 @@ def test_compose_is_hardened_and_rotates_logs():
     assert any(volume.endswith(":/app/corpus") for volume in bot["volumes"])  # /add and feeds can write
 
 
+def test_the_compose_smoke_test_writes_nothing_in_deploy(tmp_path):
+    """make deploy-check (which needs Docker) runs the compose file's service from a temporary folder with its
+    own env file: the operator's deploy/bot.env, secrets and all, is left byte for byte."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("smoke", DEPLOY / "smoke.py")
+    smoke = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(smoke)
+    env = DEPLOY / "bot.env"
+    existed = env.exists()
+    before = env.read_bytes() if existed else b"TELEGRAM_BOT_TOKEN=the-operator's-own\n"
+    env.write_bytes(before)
+    listing = sorted(path.name for path in DEPLOY.iterdir())
+    try:
+        compose = smoke.smoke_compose("innoprom-bot:check", tmp_path, "TELEGRAM_BOT_TOKEN=smoke\n")
+        assert env.read_bytes() == before and sorted(path.name for path in DEPLOY.iterdir()) == listing
+    finally:
+        if not existed:
+            env.unlink()
+    bot = yaml.safe_load(compose.read_text())["services"]["bot"]
+    assert bot["env_file"] == [str(tmp_path / "bot.env")] and "build" not in bot
+    assert (tmp_path / "bot.env").read_text() == "TELEGRAM_BOT_TOKEN=smoke\n"
+    assert bot["read_only"] is True and bot["cap_drop"] == ["ALL"]  # the file's own hardening, as it stands
+    assert f"{DEPLOY}/bot.example.yaml:/app/bot.yaml:ro" in bot["volumes"]
+
+
 def test_systemd_reload_rereads_the_corpus_and_the_index_can_be_saved():
     unit = (DEPLOY / "innoprom-bot.service").read_text()
     assert "ExecReload=/bin/kill -HUP $MAINPID" in unit
