@@ -49,6 +49,7 @@ mkdir -p build/wheels
     -d build/wheels 2>/dev/null
 PORT=$(.venv/bin/python -c 'import socket
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as http.server does: the last run'"'"'s TIME_WAIT is no obstacle
 try:
     s.bind(("127.0.0.1", 38917))
 except OSError:
