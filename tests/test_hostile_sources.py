@@ -64,7 +64,7 @@ def test_every_spelling_of_this_machine_is_refused_and_never_contacted(site, cor
     hosts = ["127.0.0.1", "localhost", "LOCALHOST", "[::1]", "0.0.0.0", "2130706433", "0x7f.1", "0x7f000001",
              "0177.0.0.1", "127.1", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]"]
     sources = [f"http://{host}:{port}/news/belta-en.html" for host in hosts]
-    before = (corpus / "documents.yaml").read_bytes()
+    before, requests = (corpus / "documents.yaml").read_bytes(), len(site.requests)
     result = run_add(corpus, *sources)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == len(sources), result.stderr
@@ -74,7 +74,7 @@ def test_every_spelling_of_this_machine_is_refused_and_never_contacted(site, cor
             continue
         assert line.startswith(f"error: {source}: refused: ") and "only public addresses are fetched" in line
         assert any(kind in line for kind in ("a loopback address", "an unspecified address")), line
-    assert site.requests == [] and (corpus / "documents.yaml").read_bytes() == before
+    assert len(site.requests) == requests and (corpus / "documents.yaml").read_bytes() == before
 
 
 @pytest.mark.parametrize("location, problem", [
