@@ -81,7 +81,7 @@ class AnswerService:
         button is not this chat's (StoreUnavailable when the store cannot be reached)."""
         if not ticket.valid_in(self.calls.store.salt, chat_id):
             return None
-        stored = await self._stored(ticket)
+        stored = await self._once_more(lambda: self.calls.question(ticket.question_id))
         if stored is None:
             return None
         hits, has_more = self._page(stored[0], page)
@@ -91,18 +91,18 @@ class AnswerService:
 
     async def vote(self, ticket: Ticket, chat_id: int, voter: int, up: bool) -> bool:
         """Record a vote from the chat the answer was sent to; False for another chat or an unknown question."""
-        if not ticket.valid_in(self.calls.store.salt, chat_id) or await self._stored(ticket) is None:
-            return False
-        return await self.calls.vote(ticket.question_id, voter, up)
+        return ticket.valid_in(self.calls.store.salt, chat_id) \
+            and await self._once_more(lambda: self.calls.vote(ticket.question_id, voter, up))
 
-    async def _stored(self, ticket: Ticket) -> tuple[str, str] | None:
-        """The ticket's question. A valid ticket was issued by a replica that records its question as it
-        answers, so a question not found may be one still being written there: it is looked for once more."""
-        stored = await self.calls.question(ticket.question_id)
-        if stored is None:
+    @staticmethod
+    async def _once_more(call):
+        """`call()`, tried once more when it finds no question. A valid ticket was issued by a replica that
+        records its question as it answers, so a question not found may be one still being written there."""
+        found = await call()
+        if not found:
             await asyncio.sleep(RECORDING_SECONDS)
-            stored = await self.calls.question(ticket.question_id)
-        return stored
+            found = await call()
+        return found
 
     def paragraph(self, doc_key: str, number: int, lang: str) -> str | None:
         """The full paragraph a button points to, with its citation, or None if the corpus no longer has it."""

@@ -40,6 +40,7 @@ class _DaemonThreads(Executor):
 
     def __init__(self, count: int):
         self._work: queue.SimpleQueue = queue.SimpleQueue()
+        self._count = count
         for number in range(count):
             threading.Thread(target=self._serve, name=f"store-{number}", daemon=True).start()
 
@@ -61,7 +62,7 @@ class _DaemonThreads(Executor):
                 future.set_exception(error)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        for _ in range(THREADS):
+        for _ in range(self._count):
             self._work.put((None, None, None))
 
 

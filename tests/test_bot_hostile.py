@@ -16,6 +16,7 @@ from conftest import launch_bot
 from postgres import postgres  # noqa: F401 - the fixture
 from test_bot_e2e import EN_USER, RU_USER, TOKEN, ask, buttons, callback, message, sent_message
 from test_bot_webhook import free_port
+from test_health import get
 
 LIMIT = 3
 STICKER = {"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512,
@@ -237,7 +238,7 @@ def test_a_stopped_database_delays_no_answer_and_buttons_ask_to_retry(postgres, 
             assert "попробуйте" in retry["text"] and _sent_at(api, retry) - pressed < 5  # the store's 2 s limit
             health = _raw(port, "GET /readyz HTTP/1.1\r\nHost: x")
             assert health.startswith(b"HTTP/1.1 200")
-            assert json.loads(_raw_body(port, "/readyz"))["store"] == "unreachable"
+            assert json.loads(get(port, "/readyz")[1])["store"] == "unreachable"
             for pid in stopped:
                 os.kill(pid, signal.SIGCONT)
             stopped = []
@@ -248,7 +249,7 @@ def test_a_stopped_database_delays_no_answer_and_buttons_ask_to_retry(postgres, 
                 if any(d.startswith("v:") for d in buttons(after)):
                     break
                 assert time.monotonic() < deadline, "the store never came back"
-            api.wait_for(lambda calls: json.loads(_raw_body(port, "/readyz"))["store"] == "ok", timeout=10)
+            api.wait_for(lambda calls: json.loads(get(port, "/readyz")[1])["store"] == "ok", timeout=10)
             paged = ask(api, callback(more, sent_message(api, before)), method="editMessageText")
             assert paged["text"].startswith("4.")  # the question asked before the stop is still there
         finally:
@@ -262,12 +263,3 @@ def _sent_at(api, params: dict) -> float:
     """When the stand-in received the call whose parameters are `params` (time.monotonic())."""
     with api._lock:
         return next(at for (_, made), at in zip(api.calls, api.call_times) if made is params)
-
-
-def _raw_body(port: int, path: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-    return answer.split(b"\r\n\r\n", 1)[1]

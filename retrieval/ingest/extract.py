@@ -150,7 +150,7 @@ def _from_html(fetched: Fetched) -> Article:
     else:
         tree = load_html(page)  # a parsed tree, never text: htmldate downloads a string that starts with "http"
         candidate = tree is not None and find_date(tree, extensive_search=True, original_date=True, url=url)
-        written = candidate and _written_out(candidate, _own_text(load_html(page)))
+        written = candidate and _written_out(candidate, _own_text(tree))  # htmldate searched its own copy
         if written:
             date, found["date"] = candidate, f"from the page's text: {written!r}"
     if title:
