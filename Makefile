@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --editable '.[dev]'
+	@$(PY) -m pip install --quiet --disable-pip-version-check --editable '.[dev,lab]'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -18,10 +18,10 @@ test: $(STAMP)
 	@$(PY) -m pytest -q
 
 evaluate: $(STAMP)
-	@$(PY) -m retrieval evaluate
+	@$(PY) -m lab evaluate
 
 bench: $(STAMP)
-	@$(PY) -m retrieval bench
+	@$(PY) -m lab bench
 
 load: $(STAMP)
 	@$(PY) tests/load.py

@@ -59,7 +59,8 @@ async def _lines(service: AnswerService, greeting: str, stdin, stdout) -> int:
 
 
 def as_plain(reply: render.Reply) -> str:
-    """The reply's text, and its example-question buttons as a list (other buttons need Telegram)."""
+    """The reply's text (its hits as retrieval shows any hit in plain text), and its example-question buttons
+    as a list (other buttons need Telegram)."""
     examples = [b.label for row in reply.buttons for b in row
                 if isinstance(callbacks.decode(b.data), callbacks.Example)]
-    return "\n".join([render.to_plain(reply.text)] + [f"  • {label}" for label in examples])
+    return "\n".join([reply.plain or render.to_plain(reply.text)] + [f"  • {label}" for label in examples])

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from retrieval import Hit, Paragraph, Source, is_web_address, mark_spans
+from retrieval import Hit, Paragraph, Source, is_web_address, mark_spans, plain_hit
 
 from . import callbacks
 from .texts import EXAMPLES, text
@@ -33,6 +33,7 @@ class Button:
 class Reply:
     text: str  # Telegram HTML
     buttons: tuple[tuple[Button, ...], ...] = ()
+    plain: str = ""  # the same as plain text, where it holds hits (retrieval's one plain form of a hit)
 
 
 def telegram_length(message: str) -> int:
@@ -146,7 +147,9 @@ def answer(hits: list[Hit], lang: str, ticket: callbacks.Ticket | None, page: in
     if ticket is not None:
         rows.append((Button("👍", callbacks.encode(callbacks.Vote(ticket, True))),
                      Button("👎", callbacks.encode(callbacks.Vote(ticket, False)))))
-    return Reply(render_hits(hits, lang, first, notice), tuple(rows))
+    plain = to_plain(notice) + "\n\n".join(plain_hit(hit, first + i, text(lang, "paragraph", n=hit.paragraph))
+                                          for i, hit in enumerate(hits))
+    return Reply(render_hits(hits, lang, first, notice), tuple(rows), plain)
 
 
 def example_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:

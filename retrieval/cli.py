@@ -1,4 +1,4 @@
-"""`python -m retrieval`: search the corpus, evaluate retrieval quality, benchmark the index."""
+"""`python -m retrieval`: search the corpus and add articles to it (measuring lives in `python -m lab`)."""
 
 from __future__ import annotations
 
@@ -9,30 +9,18 @@ from pathlib import Path
 
 from . import textio
 from .engine import DEFAULT_CORPUS, Engine, Hit
-from .encoder import EncoderMissing
+from .index.encoder import EncoderMissing
 from .errors import CorpusError
-from .highlight import mark_spans
+from .display import plain_hit
 from .ingest import MAX_FEED_ENTRIES, Fetching
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "questions.yaml"
-DEFAULT_XQUAD = PROJECT_ROOT.parent / "shared" / "xquad"
-
-
-def citation(hit: Hit) -> str:
-    parts = [hit.source.title, hit.source.publisher, hit.source.date, f"paragraph {hit.paragraph}"]
-    return " · ".join(part for part in parts if part)
 
 
 def format_hits(hits: list[Hit]) -> str:
-    """Hits for a person: excerpt with **matched** words, then the citation."""
+    """Hits for a person: excerpt with **matched** words, then the citation and the score."""
     if not hits:
         return "No answer in the corpus for this question."
-    blocks = []
-    for number, hit in enumerate(hits, start=1):
-        excerpt = mark_spans(hit.excerpt, hit.spans, "**", "**")
-        blocks.append(f"{number}. {excerpt}\n   — {citation(hit)}  [score {hit.score:.2f}]")
-    return "\n\n".join(blocks)
+    return "\n\n".join(plain_hit(hit, number, f"paragraph {hit.paragraph}", f"  [score {hit.score:.2f}]")
+                       for number, hit in enumerate(hits, start=1))
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -52,36 +40,6 @@ def _search(args: argparse.Namespace) -> int:
             if args.batch:
                 print(f"## {question}")
             print(format_hits(hits), end="\n\n" if args.batch else "\n")
-    return 0
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    from . import calibration
-    from .corpus import Corpus
-    from .evaluation import evaluate_questions, evaluate_xquad, load_questions, project_curve, xquad_questions
-
-    engine = Engine.load(args.corpus)
-    questions = load_questions(args.questions)
-    print(evaluate_questions(engine, questions), end="\n\n")
-    plain = Engine.build(Corpus(engine.corpus.root, engine.documents))  # the same corpus, no glossary
-    print(evaluate_questions(plain, questions, "Question set without the glossary"), end="\n\n")
-    xquad = args.xquad if args.xquad and (args.xquad / "xquad.ru.dev.json").exists() else None
-    if not xquad:
-        print(f"XQuAD not found at {args.xquad}; pass --xquad DIR to include it.")
-        return 0
-    print(project_curve(engine, questions, xquad_questions(xquad)), end="\n\n")
-    print(calibration.answer_or_refuse(calibration.score_cases(xquad)), end="\n\n")
-    print(evaluate_xquad(xquad))
-    return 0
-
-
-def _calibrate(args: argparse.Namespace) -> int:
-    from . import calibration
-
-    cases = calibration.score_cases(args.xquad)["calibration"]
-    weights = calibration.fit_decision([case for direction in cases.values() for case in direction])
-    rows = "".join(f"    {row},\n" for row in weights)
-    print(f"DECISION_WEIGHTS = (\n{rows})  # for retrieval/decision.py; fitted on the calibration split")
     return 0
 
 
@@ -110,17 +68,6 @@ def _add(args: argparse.Namespace) -> int:
     return 1 if any(report.refused for report in reports) else 0
 
 
-def _bench(args: argparse.Namespace) -> int:
-    from .bench import run, run_articles
-
-    if args.articles:
-        print(run_articles(args.source, args.articles, args.questions, args.seed))
-        return 0
-    sizes = [int(size) for size in args.sizes.split(",")]
-    print(run(args.source, sizes, args.questions, args.queries, args.baseline_queries, args.seed))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m retrieval", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -132,16 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--batch", action="store_true", help="read one query per line from standard input")
     search.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents.yaml)")
     search.set_defaults(run=_search)
-
-    evaluate = commands.add_parser("evaluate", help="measure retrieval quality against baselines")
-    evaluate.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    evaluate.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
-    evaluate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
-    evaluate.set_defaults(run=_evaluate)
-
-    calibrate = commands.add_parser("calibrate", help="fit the answer-or-refuse model on the calibration split")
-    calibrate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
-    calibrate.set_defaults(run=_calibrate)
 
     add = commands.add_parser("add", help="add articles from saved pages, text files, URLs or feeds")
     add.add_argument("sources", nargs="*", help="saved HTML pages, plain-text files, or http(s) URLs")
@@ -156,17 +93,6 @@ def build_parser() -> argparse.ArgumentParser:
                      help="let addresses on this machine (127.0.0.1, ::1) be fetched: for tests and local use")
     add.set_defaults(run=_add)
 
-    bench = commands.add_parser("bench", help="build/load/query cost at several corpus sizes")
-    bench.add_argument("--source", type=Path, default=DEFAULT_XQUAD / "xquad.en.dev.json",
-                       help="SQuAD-format file, or a corpus folder (then --questions)")
-    bench.add_argument("--questions", type=Path, default=None, help="question file for a corpus-folder source")
-    bench.add_argument("--sizes", default="1000,10000,50000", help="passage counts, comma-separated")
-    bench.add_argument("--queries", type=int, default=300, help="real questions timed per size")
-    bench.add_argument("--baseline-queries", type=int, default=50, help="questions timed with rank-bm25")
-    bench.add_argument("--seed", type=int, default=1)
-    bench.add_argument("--articles", type=int, default=0,
-                       help="instead of --sizes: N articles of 10 paragraphs; start, reload and add-one times")
-    bench.set_defaults(run=_bench)
     return parser
 
 

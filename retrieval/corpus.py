@@ -20,10 +20,10 @@ from functools import cached_property
 from pathlib import Path
 
 from .addresses import is_web_address
-from .cleaning import CleanArticle, clean_article
+from .text.cleaning import CleanArticle, clean_article
 from .errors import CorpusError
-from .glossary import Glossary, load_glossary
-from .languages import LANGUAGES
+from .text.glossary import Glossary, load_glossary
+from .text import LANGUAGES
 from .yamlfile import LineDict, decode, load_list, read_bytes
 
 MANIFEST = "documents.yaml"

@@ -38,10 +38,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .bm25 import top_k
+from .index.bm25 import top_k
 from .query import Query
 
-# Fitted by `python -m retrieval calibrate` on the calibration split (README, "Answer or refuse"), one row
+# Fitted by `python -m lab calibrate` on the calibration split (README, "Answer or refuse"), one row
 # per `regime`.
 DECISION_WEIGHTS = (
     (-11.375, 1.487, -0.584, -2.895, 0.604, 4.97, -6.128, 0.0, 0.0, -0.584, 0.604, -0.765, 8.279, 5.584, 2.252,

@@ -22,18 +22,18 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import composed, encoder, indexfile
-from .analysis import Analyzer
-from .bm25 import BM25Index, Postings
-from .bridge import Bridge, count_terms, word_texts
+from .index import composed, encoder, indexfile
+from .text.analysis import Analyzer
+from .index.bm25 import BM25Index, Postings
+from .index.bridge import Bridge, count_terms, word_texts
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .decision import DEFAULT_RULE, Rule, Scored, Sentences, decide, word_scores
 from .excerpt import choose_excerpt, gathered_weight
-from .nearest import Nearest
-from .passages import Passage, split_document
+from .index.nearest import Nearest
+from .text.passages import Passage, split_document
 from .query import MAX_QUESTION_CHARS, Query, parse_query, question_words, translatable_words
-from .sentences import SentenceVectors
-from .tokens import CYRILLIC_RE
+from .index.sentences import SentenceVectors
+from .text.tokens import CYRILLIC_RE
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import Token
-from .passages import passage_sentence_spans
+from .text.analysis import Token
+from .text.passages import passage_sentence_spans
 from .query import Query
 
 MAX_EXCERPT_SENTENCES = 3

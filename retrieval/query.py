@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from .analysis import Analyzer, Token
-from .bm25 import coverage_idf
-from .bridge import translatable
+from .text.analysis import Analyzer, Token
+from .index.bm25 import coverage_idf
+from .index.bridge import translatable
 
 
 @dataclass(frozen=True)

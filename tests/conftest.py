@@ -52,7 +52,7 @@ def site():
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The project corpus with its saved index, built once; `corpus` gives each test its own copy."""
-    from retrieval import indexfile
+    from retrieval.index import indexfile
     root = tmp_path_factory.mktemp("built") / "corpus"
     shutil.copytree(ROOT / "corpus", root, ignore=shutil.ignore_patterns(indexfile.INDEX_FILE + "*", ".corpus.lock"))
     Engine.load(root)

@@ -1,9 +1,9 @@
 import pytest
 
-from retrieval.analysis import Analyzer
+from retrieval.text.analysis import Analyzer
 from retrieval.corpus import load_corpus
-from retrieval.tokens import normalise_number, tokenize
-from retrieval.translit import name_key
+from retrieval.text.tokens import normalise_number, tokenize
+from retrieval.text.translit import name_key
 from conftest import ROOT
 
 

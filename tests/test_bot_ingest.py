@@ -11,7 +11,7 @@ import pytest
 from botapi import BotApiStandIn
 from conftest import ROOT, launch_bot
 from newssite import NewsSite
-from retrieval import indexfile
+from retrieval.index import indexfile
 from test_bot_e2e import EN_USER, RU_USER, TOKEN, ask, message
 
 ADMIN = RU_USER["id"]

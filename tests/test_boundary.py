@@ -30,3 +30,14 @@ def test_the_bot_never_reaches_into_an_engine():
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) \
                     and node.value.attr == "engine":
                 assert node.attr not in INTERNALS, f"{path.name}:{node.lineno} uses engine.{node.attr}"
+
+
+def test_the_runtime_never_imports_the_lab():
+    """The lab (evaluation, calibration, bench) stays outside what the bot runs: neither `retrieval` nor `bot`
+    imports it, so the image, which holds no lab, loses nothing."""
+    for folder in ("retrieval", "bot"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else \
+                    [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+                assert not any(m == "lab" or m.startswith("lab.") for m in modules), f"{path} imports {modules}"

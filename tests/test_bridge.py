@@ -3,8 +3,9 @@ and the saved index keep their rules."""
 
 import numpy as np
 
-from retrieval import Engine, encoder
-from retrieval.bridge import Bridge, word_texts
+from retrieval import Engine
+from retrieval.index import encoder
+from retrieval.index.bridge import Bridge, word_texts
 from retrieval.corpus import Corpus, Document
 
 PARAGRAPHS = ("The trade agreement between the two plants was signed in July.",
@@ -75,9 +76,9 @@ def _translate(bridge: Bridge, words: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def test_when_no_word_matches_the_excerpt_is_the_window_closest_in_meaning():
-    from retrieval.analysis import Analyzer
+    from retrieval.text.analysis import Analyzer
     from retrieval.excerpt import choose_excerpt
-    from retrieval.passages import passage_sentence_spans
+    from retrieval.text.passages import passage_sentence_spans
     from retrieval.query import Query
     passage = ("The pavilion was painted blue and white. Visitors could taste Belarusian cheese and bread. "
                "The stand closed at six in the evening.")

@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval import composed, encoder
+from retrieval.index import composed, encoder
 from retrieval.engine import Engine
-from retrieval.sentences import SentenceVectors
+from retrieval.index.sentences import SentenceVectors
 
 
 def _project_passages() -> list[str]:

@@ -2,7 +2,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from retrieval.cleaning import clean_article
+from retrieval.text.cleaning import clean_article
 from retrieval.corpus import load_corpus
 from retrieval.errors import CorpusError
 from conftest import ROOT

@@ -31,6 +31,9 @@ def test_the_image_installs_locked_dependencies_before_the_sources():
     assert "USER 10001:10001" in text and "EXPOSE" in lines and "BOT_WEBHOOK_LISTEN=0.0.0.0" in text
     locked = [line for line in (DEPLOY / "requirements.lock").read_text().splitlines() if not line.startswith("#")]
     assert locked and all("==" in line for line in locked)
+    copied = [line.split()[1] for line in text.splitlines() if line.startswith("COPY ")]
+    assert "lab" not in copied and "." not in copied, "the image holds the runtime only, not the lab"
+    assert not any(line.startswith("rank-bm25==") for line in locked), "rank-bm25 is the lab's, not the image's"
     ignored = (ROOT / ".dockerignore").read_text()
     assert ignored.splitlines()[1] == "*" and "!deploy/requirements.lock" in ignored  # nothing else is sent
 

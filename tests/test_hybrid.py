@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from retrieval import Engine, encoder, indexfile
+from retrieval import Engine
+from retrieval.index import encoder, indexfile
 from retrieval.corpus import Corpus, Document
 from retrieval.decision import DEFAULT_RULE
 from conftest import ROOT, XQUAD, needs_xquad
@@ -23,7 +24,7 @@ scores_the_report_split = pytest.mark.timeout(1500)
 
 @pytest.fixture(scope="module")
 def report():
-    from retrieval import calibration
+    from lab import calibration
     return calibration.score_cases(XQUAD, ("report",))["report"]
 
 
@@ -32,7 +33,7 @@ def report():
 def test_the_report_split_as_users_get_it(report):
     """Rule on, a refused answerable question is a miss; thresholds are the issue's targets where met, and
     the measured level where not (README, "Answer or refuse", says which)."""
-    from retrieval.calibration import WORDS_ONLY, outcome
+    from lab.calibration import WORDS_ONLY, outcome
     got = {name: outcome(cases, DEFAULT_RULE) for name, cases in report.items()}
     words = {name: outcome(cases, WORDS_ONLY) for name, cases in report.items()}
     for name in ("ru → ru", "en → en", "ru → ru+en", "en → ru+en"):
@@ -44,7 +45,7 @@ def test_the_report_split_as_users_get_it(report):
 
 
 def test_question_set_keeps_its_targets_and_refusals(engine):
-    from retrieval.evaluation import load_questions, question_ranks
+    from lab.evaluation import load_questions, question_ranks
     questions = load_questions(ROOT / "tests" / "questions.yaml")
     results = question_ranks(engine, questions)
     for group in ("same", "cross"):
@@ -57,7 +58,7 @@ def test_question_set_keeps_its_targets_and_refusals(engine):
 
 @needs_xquad
 def test_questions_on_other_subjects_are_refused_by_the_project_corpus(engine):
-    from retrieval.evaluation import xquad_questions
+    from lab.evaluation import xquad_questions
     questions = xquad_questions(XQUAD)
     assert sum(1 for q in questions if not engine.search(q, k=1)) / len(questions) >= 0.97
 
@@ -237,7 +238,7 @@ def _unit_vectors(count: int, seed: int) -> np.ndarray:
 def test_the_closest_passages_are_the_exact_closest_in_a_small_and_a_large_corpus(count):
     """Above COARSE_FROM passages the search goes through a projection first; what it finds must still be
     the exact closest, and the background the exact mean cosine."""
-    from retrieval.nearest import COARSE_FROM, Nearest
+    from retrieval.index.nearest import COARSE_FROM, Nearest
     vectors = _unit_vectors(count, seed=count)
     nearest = Nearest(vectors)
     assert (nearest._projected is not None) == (count >= COARSE_FROM)
@@ -270,7 +271,7 @@ def test_a_leading_passage_holding_the_question_lifts_the_cosine_floor(report):
     holds `near_share` of its words' weight (near words counted), the cosine floor does not refuse it. On
     the report split this answers more Russian questions and refuses as many off-topic ones (measured with
     `sure` off, which lifts the floor for some of the same questions)."""
-    from retrieval.calibration import outcome
+    from lab.calibration import outcome
     near = dataclasses.replace(DEFAULT_RULE, sure=float("inf"))
     floor_only = dataclasses.replace(near, near_share=float("inf"))
     now, before = outcome(report["ru → ru"], near), outcome(report["ru → ru"], floor_only)

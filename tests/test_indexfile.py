@@ -5,7 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from retrieval import Engine
-from retrieval import files, indexfile
+from retrieval import files
+from retrieval.index import indexfile
 from conftest import XQUAD, ROOT, all_scores, needs_xquad
 
 QUESTION = "Какое соглашение подписал МАЗ?"
@@ -162,7 +163,7 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
     import subprocess
     import sys
     result = subprocess.run(
-        [sys.executable, "-m", "retrieval", "bench", "--source", str(ROOT / "corpus"),
+        [sys.executable, "-m", "lab", "bench", "--source", str(ROOT / "corpus"),
          "--questions", str(ROOT / "tests" / "questions.yaml"), "--sizes", "60,120", "--queries", "10",
          "--baseline-queries", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -173,7 +174,7 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
 
 @needs_xquad
 def test_bench_times_the_same_questions_in_the_other_language():
-    from retrieval.bench import other_language_questions, source_texts
+    from lab.bench import other_language_questions, source_texts
     english = source_texts(XQUAD / "xquad.en.dev.json", None)[1]
     russian = other_language_questions(XQUAD / "xquad.en.dev.json")
     assert len(russian) == len(english) and russian[0] != english[0] and any("а" <= c <= "я" for c in russian[0])
@@ -301,7 +302,8 @@ def test_mutated_index_files_never_crash_the_search(corpus, name, position, valu
 
 
 def test_a_start_with_a_valid_index_neither_parses_nor_compiles_the_glossary(corpus, monkeypatch):
-    from retrieval import analysis, corpus as corpus_module
+    from retrieval.text import analysis
+    from retrieval import corpus as corpus_module
     first = Engine.load(corpus)
     calls = []
     monkeypatch.setattr(corpus_module, "load_glossary", lambda path: calls.append(path))
@@ -313,7 +315,7 @@ def test_a_start_with_a_valid_index_neither_parses_nor_compiles_the_glossary(cor
 
 def test_scoring_parameters_apply_to_a_saved_index_without_a_rebuild(corpus, monkeypatch, builds):
     """The file keeps term counts, not weights, so no parameter can leave stale weights behind."""
-    from retrieval import bm25
+    from retrieval.index import bm25
     before = Engine.load(corpus).index.weights
     for name, value in (("K1", 1.2), ("B", 0.5), ("EPSILON", 0.1)):
         monkeypatch.setattr(bm25, name, value)
@@ -332,7 +334,7 @@ def test_bench_many_articles_prints_start_reload_and_add_times():
     import subprocess
     import sys
     result = subprocess.run(
-        [sys.executable, "-m", "retrieval", "bench", "--articles", "12", "--source", str(ROOT / "corpus"),
+        [sys.executable, "-m", "lab", "bench", "--articles", "12", "--source", str(ROOT / "corpus"),
          "--questions", str(ROOT / "tests" / "questions.yaml")], capture_output=True, text=True, cwd=ROOT,
         timeout=300)
     assert result.returncode == 0, result.stderr

@@ -9,7 +9,8 @@ import pytest
 
 from conftest import ROOT
 from newssite import PAGES
-from retrieval import Engine, indexfile, ingest
+from retrieval import Engine, ingest
+from retrieval.index import indexfile
 from retrieval.corpus import load_corpus
 from retrieval.ingest.extract import extract
 from retrieval.ingest.fetch import Fetching, SourceError, fetch

@@ -30,7 +30,7 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 @FAST
 @given(hostile)
 def test_analyser_never_raises_and_offsets_stay_inside(text):
-    from retrieval.analysis import Analyzer
+    from retrieval.text.analysis import Analyzer
     for token in Analyzer().analyze(text):
         assert 0 <= token.start < token.end <= len(text)
 

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval import Engine, bm25
-from retrieval.bm25 import BM25Index, top_k
-from retrieval.evaluation import evaluate_questions, load_questions, question_ranks
+from retrieval import Engine
+from retrieval.index import bm25
+from retrieval.index.bm25 import BM25Index, top_k
+from lab.evaluation import evaluate_questions, load_questions, question_ranks
 from conftest import ROOT, XQUAD, all_scores, needs_xquad
 
 
@@ -34,7 +35,7 @@ def test_excerpt_is_verbatim_and_spans_mark_matched_words(engine):
 
 
 def test_excerpt_is_one_to_three_sentences_of_the_passage(engine):
-    from retrieval.passages import sentence_spans
+    from retrieval.text.passages import sentence_spans
     for question in ("What help did Belarus offer with elevators?", "Сколько документов запланировано подписать?"):
         for hit in engine.search(question):
             assert 1 <= len(sentence_spans(hit.excerpt)) <= 3
@@ -86,9 +87,9 @@ def test_hits_are_ordered_by_score(engine):
 @pytest.mark.parametrize("source", ["project", pytest.param("xquad", marks=needs_xquad)])
 def test_index_matches_rank_bm25_on_a_real_corpus(engine, source):
     if source == "xquad":
-        from retrieval.analysis import Analyzer
+        from retrieval.text.analysis import Analyzer
         from retrieval.corpus import Corpus
-        from retrieval.squad import load_squad
+        from lab.squad import load_squad
         documents = tuple(d for lang in ("ru", "en") for d in load_squad(XQUAD / f"xquad.{lang}.dev.json", lang)[0].documents)
         engine = Engine.build(Corpus(XQUAD, documents),
                               Analyzer())
@@ -161,7 +162,7 @@ def test_cli_broken_corpus_exits_2_without_traceback(make_corpus):
 @pytest.mark.parametrize("hyphenated", ["weather-in-Minsk-tomorrow", "рецепт-борща-из-Беларуси"])
 def test_hyphens_do_not_get_round_the_word_rule(engine, hyphenated):
     """A hyphenated word counts part by part: the word rule sees it as it sees the same words with spaces."""
-    from retrieval.calibration import WORDS_ONLY
+    from lab.calibration import WORDS_ONLY
     spaced = hyphenated.replace("-", " ")
     assert len(engine.parse(hyphenated).known_words) == len(engine.parse(spaced).known_words) == 1
     assert len(engine.parse(hyphenated).words) == len(engine.parse(spaced).words) == 3
@@ -175,8 +176,8 @@ def test_a_hyphenated_question_still_finds_its_compound(engine):
 def test_the_work_of_one_question_is_bounded(engine, monkeypatch):
     """The engine reads MAX_QUESTION_CHARS characters and MAX_QUESTION_WORDS distinct words, whoever calls it:
     the analyser and the encoder never see more (the work is counted, not timed: a busy machine's clock
-    says nothing about it; `python -m retrieval bench` times questions)."""
-    from retrieval import encoder
+    says nothing about it; `python -m lab bench` times questions)."""
+    from retrieval.index import encoder
     from retrieval.query import MAX_QUESTION_CHARS, MAX_QUESTION_WORDS
     analysed, encoded = [], []
     analyze, encode = engine.analyzer.analyze_question, encoder.encode

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..bm25 import top_k
+from ..index.bm25 import top_k
 from ..engine import Engine
 
 NEAR_DUPLICATE = 0.5  # share of the shorter text's 5-word shingles found in the other

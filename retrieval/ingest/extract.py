@@ -19,8 +19,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from ..cleaning import clean_article
-from ..languages import LANGUAGES
+from ..text.cleaning import clean_article
+from ..text import LANGUAGES
 from .fetch import Fetched, SourceError
 
 MIN_WORDS = 40  # less is a login form, a section front or a caption, not a report

@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 
 from . import encoder
-from .passages import passage_sentence_spans
+from ..text.passages import passage_sentence_spans
 from .sentences import offsets
 
 _TOKEN_BUDGET = 384  # tokens per micro-batch, as the package uses: its working set stays cache-sized

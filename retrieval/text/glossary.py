@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CorpusError
-from .languages import LANGUAGES
-from .yamlfile import LineDict, load_list
+from ..errors import CorpusError
+from . import LANGUAGES
+from ..yamlfile import LineDict, load_list
 
 
 

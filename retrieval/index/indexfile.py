@@ -32,15 +32,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import analysis, cleaning, encoder
-from .analysis import CompiledGlossary
+from ..text import analysis, cleaning
+from . import encoder
+from ..text.analysis import CompiledGlossary
 from .bm25 import BM25Index, Postings
 from .bridge import Bridge
-from .cleaning import CleanArticle
-from .files import replaced
-from .passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
+from ..text.cleaning import CleanArticle
+from ..files import replaced
+from ..text.passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
 from .sentences import SentenceVectors
-from .yamlfile import read_bytes
+from ..yamlfile import read_bytes
 
 FORMAT_VERSION = 6
 INDEX_FILE = ".search-index.npz"

@@ -16,16 +16,17 @@ from typing import Callable, Iterable
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from . import bm25, stopwords
-from .analysis import Analyzer, stemmer
+from retrieval.index import bm25
+from retrieval.text import stopwords
+from retrieval.text.analysis import Analyzer, stemmer
 from .calibration import THRESHOLDS
-from .corpus import Corpus
-from .decision import DEFAULT_RULE, RULE_OFF, Rule, decide
-from .engine import Engine
-from .errors import CorpusError
+from retrieval.corpus import Corpus
+from retrieval.decision import DEFAULT_RULE, RULE_OFF, Rule, decide
+from retrieval.engine import Engine
+from retrieval.errors import CorpusError
 from .squad import load_squad
-from .tokens import CYRILLIC_RE
-from .yamlfile import load_list
+from retrieval.text.tokens import CYRILLIC_RE
+from retrieval.yamlfile import load_list
 
 QUESTION_GROUPS = ("same", "cross", "none")
 _WORD_RE = re.compile(r"\w+")

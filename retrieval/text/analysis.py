@@ -22,7 +22,7 @@ import pymorphy3
 import Stemmer
 
 from . import stopwords
-from .errors import CorpusError
+from ..errors import CorpusError
 from .glossary import Glossary
 from .tokens import RawToken, hyphen_parts, tokenize
 from .translit import name_key

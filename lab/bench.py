@@ -1,4 +1,4 @@
-"""`python -m retrieval bench`: how build, load, memory and query latency grow with the corpus.
+"""`python -m lab bench`: how build, load, memory and query latency grow with the corpus.
 
 `--articles N` measures the other shape a news corpus takes, N articles of 10 paragraphs: start-up with the
 saved index, a reload with nothing changed, and adding one article.
@@ -24,9 +24,9 @@ from pathlib import Path
 
 from razdel import sentenize
 
-from . import indexfile
-from .corpus import load_corpus
-from .passages import MAX_PASSAGE_CHARS
+from retrieval.index import indexfile
+from retrieval.corpus import load_corpus
+from retrieval.text.passages import MAX_PASSAGE_CHARS
 from .squad import load_squad
 
 PASSAGES_PER_FILE = 1000
@@ -90,8 +90,8 @@ def build_step(folder: Path, questions: list[str], baseline_queries: int) -> dic
     import numpy as np
     from rank_bm25 import BM25Okapi
 
-    from .bm25 import top_k
-    from .engine import Engine, encode_passages
+    from retrieval.index.bm25 import top_k
+    from retrieval.engine import Engine, encode_passages
 
     started = time.perf_counter()
     engine = Engine.load(folder)
@@ -123,7 +123,7 @@ def serve_step(folder: Path, questions: list[str], other_language: list[str]) ->
     """Start as the bot does (load the saved index), then answer every question with the full search: the
     questions in the corpus's language, then the same in the other language (the word bridge at work)."""
     started = time.perf_counter()
-    from .engine import Engine
+    from retrieval.engine import Engine
     engine = Engine.load(folder)
     load_seconds = time.perf_counter() - started
 
@@ -145,7 +145,7 @@ def serve_step(folder: Path, questions: list[str], other_language: list[str]) ->
 def articles_step(folder: Path, questions: list[str], new_article: str) -> dict:
     """What an operator waits for on a corpus of many articles: a start, a reload with nothing changed,
     and adding one article, each as the commands do it (fresh processes for the commands)."""
-    from .engine import Engine
+    from retrieval.engine import Engine
 
     def command(*args: str) -> float:
         started = time.perf_counter()
@@ -188,7 +188,7 @@ def _child(step: str, folder: Path, questions: list[str], baseline_queries: int,
     payload = json.dumps({"step": step, "folder": str(folder), "questions": questions,
                           "baseline_queries": baseline_queries, "new_article": new_article,
                           "other_language": list(other_language)})
-    result = subprocess.run([sys.executable, "-m", "retrieval.bench"], input=payload, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "lab.bench"], input=payload, capture_output=True,
                             text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 

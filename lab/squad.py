@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import Corpus, Document
-from .errors import CorpusError
+from retrieval.corpus import Corpus, Document
+from retrieval.errors import CorpusError
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from typing import Iterable
 import numpy as np
 
 from . import encoder
-from .analysis import Analyzer, Token
-from .tokens import CYRILLIC_RE
+from ..text.analysis import Analyzer, Token
+from ..text.tokens import CYRILLIC_RE
 
 MIN_SIMILARITY = 0.7
 TRANSLATIONS = 2

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import encoder
-from .corpus import Corpus
-from .decision import DEFAULT_RULE, REGIMES, Rule, Scored, decide, features, regime
-from .engine import Engine
-from .query import MAX_QUESTION_CHARS
+from retrieval.index import encoder
+from retrieval.corpus import Corpus
+from retrieval.decision import DEFAULT_RULE, REGIMES, Rule, Scored, decide, features, regime
+from retrieval.engine import Engine
+from retrieval.query import MAX_QUESTION_CHARS
 from .squad import load_squad
 
 PARAGRAPHS_PER_ARTICLE = 5
@@ -136,7 +136,7 @@ ACROSS_WEIGHTS = (0.0, 2.0, 4.0, 6.0)
 
 
 def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
-    """The table `python -m retrieval evaluate` prints: both splits, the words-only rule beside the rule in
+    """The table `python -m lab evaluate` prints: both splits, the words-only rule beside the rule in
     use, then how the threshold trades answered for refused on the calibration split."""
     lines = ["Answer or refuse (XQuAD, rule on; a refused answerable question is a miss):",
              "answered / hit@1 / off-topic refused"]

@@ -3,7 +3,7 @@
 A question's cosine with every passage is one pass over all the passage vectors: at 50,000 passages, 100 MB
 read, about 4 ms of a 15 ms search. Above COARSE_FROM passages the closest are first sought in a projection
 of the vectors on their COARSE_DIMENSIONS principal directions (a quarter of the reading), and the best
-COARSE_POOL of those are scored exactly. On the 50,316 passages of `python -m retrieval bench` with 300
+COARSE_POOL of those are scored exactly. On the 50,316 passages of `python -m lab bench` with 300
 XQuAD questions (Russian and English) this found 0.997 of the exact 64 closest and all of the 10 closest,
 in 2.5 ms against 5.6; 96 dimensions found 0.989 of the 64 and missed some of the 10.
 """

@@ -1,4 +1,5 @@
-"""Marking matched words in an excerpt, for any output format (plain text here, HTML in the bot)."""
+"""Showing a hit: its matched words marked for any output format (`**` in plain text, `<b>` in the bot's HTML),
+and the one plain-text form of a hit, which the command line and the bot's console chat both print."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def mark_spans(text: str, spans, before: str, after: str, escape: Callable[[str]
         cursor = end
     pieces.append(escape(text[cursor:]))
     return "".join(pieces)
+
+
+def plain_citation(hit, paragraph: str) -> str:
+    """Title · publisher · date · `paragraph` (the paragraph's label, in the reader's language), empty parts
+    left out."""
+    parts = [hit.source.title, hit.source.publisher, hit.source.date, paragraph]
+    return " · ".join(part for part in parts if part)
+
+
+def plain_hit(hit, number: int, paragraph: str, extra: str = "") -> str:
+    """A hit as plain text: its number, the excerpt with **matched** words, then the citation (and `extra`)."""
+    return f"{number}. {mark_spans(hit.excerpt, hit.spans, '**', '**')}\n   — {plain_citation(hit, paragraph)}{extra}"
