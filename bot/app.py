@@ -11,12 +11,12 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
                           CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
-from . import handlers, health, render, webhook
+from . import handlers, render
 from .config import Settings
 from .context import CONTEXT_TYPES
-from .ratelimit import FloodGuard
 from .service import AnswerService
 from .texts import COMMANDS
+from .web import health, webhook
 
 
 class RedactToken(logging.Filter):
@@ -56,7 +56,7 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=getattr(logging, settings.log_level.upper(), logging.INFO))
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the token in the URL
-    logging.getLogger("tornado.access").setLevel(logging.ERROR)  # bot.webhook logs refusals, one line each
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)  # bot.web.webhook logs refusals, one line each
     for handler in logging.getLogger().handlers:
         handler.addFilter(OneLineTelegramErrors())
         handler.addFilter(RedactToken(settings.token))
@@ -108,7 +108,6 @@ def build_application(settings: Settings, service: AnswerService) -> Application
         builder = builder.base_url(settings.api_base_url)
     application = builder.build()
     application.bot_data.service = service
-    application.bot_data.guard = FloodGuard(settings.rate_limit_messages, settings.rate_limit_seconds)
 
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(TypeHandler(object, handlers.gate), group=-1)

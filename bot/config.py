@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from retrieval import DEFAULT_CORPUS, CorpusError, ingest, is_web_address, load_yaml
+from retrieval import DEFAULT_CORPUS, MAX_QUESTION_CHARS, CorpusError, ingest, is_web_address, load_yaml
 
 CONFIG_ENV = "BOT_CONFIG"
 DEFAULT_CONFIG = Path("bot.yaml")
@@ -41,7 +41,7 @@ class Settings:
     rate_limit_seconds: float = _setting(30.0)
     telegram_timeout: float = _setting(5.0)  # seconds to wait for a Bot API answer (python-telegram-bot's default)
     messages_per_second: float = _setting(30.0)  # all outgoing messages (Telegram's limit), via AIORateLimiter
-    max_question_chars: int = _setting(1000)
+    max_question_chars: int = _setting(MAX_QUESTION_CHARS)
     page_size: int = _setting(3)
     webhook_url: str = _setting("")  # empty: long polling
     webhook_listen: str = _setting("127.0.0.1")

@@ -3,19 +3,16 @@ rather than string keys in a dict: a misspelt name fails at once instead of read
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
-from .ratelimit import FloodGuard
 from .service import AnswerService
 
 
 @dataclass
 class BotData:
-    service: AnswerService | None = None
-    guard: FloodGuard | None = None
-    refused_chats: set[int] = field(default_factory=set)  # chats told once that they are not allowed
+    service: AnswerService | None = None  # everything the handlers act through
 
 
 CONTEXT_TYPES = ContextTypes(bot_data=BotData)

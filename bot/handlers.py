@@ -13,13 +13,13 @@ from telegram.ext import ApplicationHandlerStop
 
 from retrieval import is_web_address
 
-from . import callbacks, health, render
+from . import callbacks, render
 from .context import Context
-from .ratelimit import FloodGuard
 from .render import Reply
 from .service import AnswerService
 from .store import StoreUnavailable
 from .texts import EXAMPLES, language_of, language_of_text, text
+from .web import health
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -94,11 +94,9 @@ async def _within_limit(update: Update, context: Context) -> bool:
     user = update.effective_user
     if user is None or not _makes_work(update, context):
         return True
-    guard: FloodGuard = context.bot_data.guard
-    allowed, warn, wait = guard.check(user.id)
+    allowed, warn, wait = _service(context).within_limit(user.id)
     if allowed:
         return True
-    health.QUESTIONS.labels("flood_limited").inc()
     if warn:
         slow_down = text(_lang(update), "slow_down", seconds=wait)
         if update.callback_query:
@@ -115,23 +113,18 @@ async def _admitted(update: Update, context: Context) -> bool:
     by its user, whose private chat with the bot has the user's id: an inline query is served only to users
     whose private chat is allowed, and others get no results.
     """
-    allowed = _service(context).settings.allowed_chats
-    if not allowed:
-        return True
+    service = _service(context)
     chat, user = update.effective_chat, update.effective_user
     where = chat.id if chat is not None else user.id if user is not None else None
-    if where in allowed:
+    if service.admits(where):
         return True
     lang = _lang(update)
     if update.inline_query:
         await update.inline_query.answer([], cache_time=0, is_personal=True)
     elif update.callback_query:
         await update.callback_query.answer(text(lang, "not_allowed"))
-    elif update.effective_message and where is not None:
-        refused = context.bot_data.refused_chats
-        if where not in refused:
-            refused.add(where)
-            await update.effective_message.reply_text(text(lang, "not_allowed"))
+    elif update.effective_message and where is not None and service.first_refusal(where):
+        await update.effective_message.reply_text(text(lang, "not_allowed"))
     return False
 
 
@@ -191,7 +184,7 @@ def admin_only(handler):
 
     async def checked(update: Update, context: Context) -> None:
         user = update.effective_user
-        if user is None or user.id not in _service(context).settings.admins:
+        if not _service(context).is_admin(user.id if user else None):
             await update.effective_message.reply_text(text(_lang(update), "admins_only"))
             return
         await handler(update, context)
@@ -227,7 +220,7 @@ async def poll_feeds(context: Context) -> None:
     """The feed job: add new entries, and tell every admin what was added or refused."""
     service = _service(context)
     for report in await service.poll_feeds("ru"):
-        for admin in service.settings.admins:
+        for admin in service.admins:
             try:
                 await context.bot.send_message(admin, report, parse_mode=ParseMode.HTML,
                                                link_preview_options=NO_PREVIEW)
@@ -250,23 +243,12 @@ async def _button(update: Update, context: Context) -> None:
     message = query.message if isinstance(query.message, Message) else None
     match data:
         case callbacks.Page(ticket, page) if message:
-            reply = await service.page(ticket, page, message.chat.id, lang)
-            if reply is None:
-                await query.answer(text(lang, "page_gone"))
-                return
-            await query.answer()
-            try:
-                await query.edit_message_text(reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply),
-                                              link_preview_options=NO_PREVIEW)
-            except BadRequest as error:  # "message is not modified" after a double tap
-                log.info("edit skipped for update %s: %s", update.update_id, error)
+            await _shown(query, await service.page(ticket, page, message.chat.id, lang), text(lang, "page_gone"),
+                         lambda reply: _edit(query, reply, update.update_id))
         case callbacks.Paragraph(key, number):
-            body = service.paragraph(key, number, lang)
-            if body is None or message is None:
-                await query.answer(text(lang, "expired"))
-                return
-            await query.answer()
-            await send(message, Reply(body))
+            body = service.paragraph(key, number, lang) if message else None
+            await _shown(query, Reply(body) if body else None, text(lang, "expired"),
+                         lambda reply: send(message, reply))
         case callbacks.Vote(ticket, up) if message:
             recorded = await service.vote(ticket, message.chat.id, query.from_user.id, up)
             await query.answer(text(lang, "thanks" if recorded else "expired"))
@@ -276,6 +258,24 @@ async def _button(update: Update, context: Context) -> None:
                                                   query.from_user.id))
         case _:
             await query.answer(text(lang, "expired"))
+
+
+async def _shown(query, reply: Reply | None, gone: str, show) -> None:
+    """Answer a button: with `gone` when there is nothing to show, else stop the spinner and `show(reply)`."""
+    if reply is None:
+        await query.answer(gone)
+        return
+    await query.answer()
+    await show(reply)
+
+
+async def _edit(query, reply: Reply, update_id: int) -> None:
+    """Replace the message under a paging button with another page of the same answer."""
+    try:
+        await query.edit_message_text(reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply),
+                                      link_preview_options=NO_PREVIEW)
+    except BadRequest as error:  # "message is not modified" after a double tap
+        log.info("edit skipped for update %s: %s", update_id, error)
 
 
 async def inline(update: Update, context: Context) -> None:

@@ -131,22 +131,17 @@ def answer(hits: list[Hit], lang: str, ticket: callbacks.Ticket | None, page: in
         reply = no_answer(lang)
         return Reply(notice + reply.text, reply.buttons)
     first = page * page_size + 1
-    rows = []
-    if ticket is not None:
-        paging = []
-        if page > 0:
-            paging.append(Button(text(lang, "back"), callbacks.encode(callbacks.Page(ticket, page - 1))))
-        if has_more:
-            paging.append(Button(text(lang, "more"), callbacks.encode(callbacks.Page(ticket, page + 1))))
-        if paging:
-            rows.append(tuple(paging))
-    rows.append(tuple(
-        Button(text(lang, "paragraph_button", n=first + i),
-               callbacks.encode(callbacks.Paragraph(callbacks.doc_key(hit.doc_id), hit.paragraph)))
-        for i, hit in enumerate(hits)))
-    if ticket is not None:
-        rows.append((Button("👍", callbacks.encode(callbacks.Vote(ticket, True))),
-                     Button("👎", callbacks.encode(callbacks.Vote(ticket, False)))))
+    paragraphs = tuple(Button(text(lang, "paragraph_button", n=first + i),
+                              callbacks.encode(callbacks.Paragraph(callbacks.doc_key(hit.doc_id), hit.paragraph)))
+                       for i, hit in enumerate(hits))
+    rows = [paragraphs]
+    if ticket is not None:  # paging and feedback need the stored question (none while the store is down)
+        turns = ((text(lang, "back"), page - 1, page > 0), (text(lang, "more"), page + 1, has_more))
+        paging = tuple(Button(label, callbacks.encode(callbacks.Page(ticket, to)))
+                       for label, to, shown in turns if shown)
+        votes = tuple(Button(mark, callbacks.encode(callbacks.Vote(ticket, up)))
+                      for mark, up in (("👍", True), ("👎", False)))
+        rows = ([paging] if paging else []) + [paragraphs, votes]
     plain = to_plain(notice) + "\n\n".join(plain_hit(hit, first + i, text(lang, "paragraph", n=hit.paragraph))
                                           for i, hit in enumerate(hits))
     return Reply(render_hits(hits, lang, first, notice), tuple(rows), plain)
@@ -154,6 +149,16 @@ def answer(hits: list[Hit], lang: str, ticket: callbacks.Ticket | None, page: in
 
 def example_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
     return tuple((Button(q, callbacks.encode(callbacks.Example(lang, i))),) for i, q in enumerate(EXAMPLES[lang]))
+
+
+def empty(lang: str) -> Reply:
+    """The hint for a message with nothing to search."""
+    return Reply(text(lang, "empty"))
+
+
+def cut_notice(limit: int, lang: str) -> str:
+    """The line before an answer to a question cut to `limit` characters."""
+    return text(lang, "too_long", limit=limit) + "\n\n"
 
 
 def no_answer(lang: str) -> Reply:
@@ -182,6 +187,23 @@ def sources(articles: tuple[Source, ...], lang: str) -> str:
                                                     source.language) if v)
         lines.append(f"• {_linked(Quote(source.title).cut(MAX_TITLE), source.url)}" + (f" — {meta}" if meta else ""))
     return whole_lines(text(lang, "sources_title", count=len(articles)), lines, lang)
+
+
+def ingest_report(source: str, lines: list[str], problems: list[str], added: int, lang: str) -> str:
+    """What an /add or a feed poll did, for admins: a header, then its lines and its problems."""
+    header = text(lang, "add_report", source=html.escape(Quote(source).cut(MAX_TITLE).text), added=added,
+                  refused=len(problems))
+    shown = lines + [f"✗ {line}" for line in problems]
+    return whole_lines(header, [html.escape(Quote(line).cut(MAX_TITLE).text) for line in shown], lang)
+
+
+def corpus_error(error: Exception, lang: str) -> str:
+    """A corpus that could not be read or changed (the one being served stays), for admins."""
+    return text(lang, "reload_failed", error=html.escape(str(error)))
+
+
+def reloaded(size, lang: str) -> str:
+    return text(lang, "reloaded", documents=size.articles, passages=size.passages)
 
 
 def whole_lines(header: str, lines: list[str], lang: str) -> str:

@@ -2,28 +2,30 @@
 
 It owns the search engine (swapped whole on /reload, /add and feed polls, so a broken corpus never
 replaces a good one; each reuses what the engine already holds, so only new articles cost analysis), the
-store (through `StoreCalls`: an answer never waits on it), and the rules for odd input: empty questions get
-a hint, very long ones are cut to the configured length with a notice. Articles are fetched with no lock
-held; only writing them takes the one-change-at-a-time lock, so a slow site never holds /reload.
+store (through `StoreCalls`: an answer never waits on it), who may ask (the allow-list, the flood limit,
+the admins), the metrics of what it does, and the rules for odd input: empty questions get a hint, very
+long ones are cut to the configured length with a notice. Articles are fetched with no lock held; only
+writing them takes the one-change-at-a-time lock, so a slow site never holds /reload. Every message it
+returns is built by `render`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import time
 from typing import Callable
 
 from retrieval import CorpusError, Engine, Hit, ingest
 
-from . import callbacks, health, render
+from . import callbacks, render
 from .callbacks import Ticket
 from .config import Settings
-from .render import Quote, Reply
+from .ratelimit import FloodGuard
+from .render import Reply
 from .store import Store
-from .storecalls import StoreCalls
-from .texts import text
+from .store.calls import StoreCalls
+from .web import health
 
 log = logging.getLogger(__name__)
 RECORDING_SECONDS = 0.5  # how long a question being recorded by another replica is waited for
@@ -43,8 +45,35 @@ class AnswerService:
         self._changing = asyncio.Lock()  # one corpus change at a time: reload, /add, feed poll
         self._feed_problems: dict[str, list[str]] = {}  # each feed's last problems: told to admins once
         self._feed_refused: dict[str, frozenset[str]] = {}  # each feed's entries refused at earlier polls
+        self._guard = FloodGuard(settings.rate_limit_messages, settings.rate_limit_seconds)
+        self._told_not_allowed: set[int] = set()  # chats told once that they are not allowed
         health.READINESS.store = lambda: self.calls.state
         self._serve(engine)
+
+    def admits(self, where: int | None) -> bool:
+        """Whether the allow-list (`allowed_chats`), when there is one, admits this chat (or user)."""
+        return not self.settings.allowed_chats or where in self.settings.allowed_chats
+
+    def first_refusal(self, where: int) -> bool:
+        """True the first time a chat outside the allow-list is refused: it is told once, not every time."""
+        first = where not in self._told_not_allowed
+        self._told_not_allowed.add(where)
+        return first
+
+    def within_limit(self, user_id: int) -> tuple[bool, bool, int]:
+        """(allowed, warn now, seconds to wait) under the per-user flood limit; a refusal is counted."""
+        allowed, warn, wait = self._guard.check(user_id)
+        if not allowed:
+            health.QUESTIONS.labels("flood_limited").inc()
+        return allowed, warn, wait
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admins
+
+    @property
+    def admins(self) -> tuple[int, ...]:
+        """Who is told what the feed polls added or refused."""
+        return tuple(self.settings.admins)
 
     def _serve(self, engine: Engine) -> None:
         self.engine = engine
@@ -61,11 +90,11 @@ class AnswerService:
         waiting (no paging or feedback buttons while the store is known to be down)."""
         question = clean_input(question)
         if not question:
-            return Reply(text(lang, "empty"))
+            return render.empty(lang)
         notice = ""
         if len(question) > self.settings.max_question_chars:
             question = question[: self.settings.max_question_chars]
-            notice = text(lang, "too_long", limit=self.settings.max_question_chars) + "\n\n"
+            notice = render.cut_notice(self.settings.max_question_chars, lang)
         started = time.perf_counter()
         hits, has_more = self._page(question, 0)
         health.SEARCH_SECONDS.observe(time.perf_counter() - started)
@@ -120,9 +149,11 @@ class AnswerService:
     async def stats(self, lang: str) -> str:
         return render.stats(await self.calls.stats(), lang)
 
-    async def _change(self, work: Callable[[Engine], tuple[Engine | None, object]]):
+    async def _change(self, work: Callable[[Engine], tuple[Engine | None, object]],
+                      failed: Callable[[object], bool] = lambda result: False):
         """Run `work(current engine)` in a worker thread, one change at a time, and serve the engine it
-        returns; its result is returned. A CorpusError leaves the engine being served as it was."""
+        returns; its result is returned, and counted as a failed change when `failed(result)`. A CorpusError
+        leaves the engine being served as it was (and is counted and raised)."""
         async with self._changing:
             try:
                 engine, result = await asyncio.to_thread(work, self.engine)
@@ -131,6 +162,7 @@ class AnswerService:
                 raise
             if engine is not None and engine is not self.engine:
                 self._serve(engine)
+        health.CORPUS_CHANGES.labels("failed" if failed(result) else "ok").inc()
         return result
 
     async def reload(self, lang: str) -> str:
@@ -142,18 +174,15 @@ class AnswerService:
         try:
             engine = await self._change(load)
         except CorpusError as error:
-            return text(lang, "reload_failed", error=html.escape(str(error)))
-        health.CORPUS_CHANGES.labels("ok").inc()
-        return text(lang, "reloaded", documents=engine.size.articles, passages=engine.size.passages)
+            return render.corpus_error(error, lang)
+        return render.reloaded(engine.size, lang)
 
     async def _commit(self, prepared: ingest.Prepared) -> ingest.Report:
         def commit(current: Engine) -> tuple[Engine | None, ingest.Report]:
             report = ingest.commit(self.settings.corpus, prepared, current=current)
             return report.engine, report
 
-        report = await self._change(commit)
-        health.CORPUS_CHANGES.labels("failed" if report.refused and not report.added else "ok").inc()
-        return report
+        return await self._change(commit, lambda report: bool(report.refused and not report.added))
 
     async def add(self, url: str, lang: str) -> str:
         """Add the article at `url` to the corpus and serve it at once; the report for the admin."""
@@ -161,8 +190,8 @@ class AnswerService:
         try:
             report = await self._commit(prepared)
         except CorpusError as error:
-            return text(lang, "reload_failed", error=html.escape(str(error)))
-        return self._report(url, report.lines(), report.refused, len(report.added), lang)
+            return render.corpus_error(error, lang)
+        return render.ingest_report(url, report.lines(), report.refused, len(report.added), lang)
 
     async def poll_feeds(self, lang: str) -> list[str]:
         """Add the new entries of every configured feed, each on its own (one feed failing, however it
@@ -187,17 +216,8 @@ class AnswerService:
             told = problems == self._feed_problems.get(feed, [])
             self._feed_problems[feed] = problems
             if added or (problems and not told):
-                reports.append(self._report(feed, lines, [] if told else problems, added, lang))
+                reports.append(render.ingest_report(feed, lines, [] if told else problems, added, lang))
         return reports
-
-    @staticmethod
-    def _report(source: str, lines: list[str], problems: list[str], added: int, lang: str) -> str:
-        """What an ingest did, for admins: a header, then its lines and its problems."""
-        header = text(lang, "add_report", source=html.escape(Quote(source).cut(render.MAX_TITLE).text),
-                      added=added, refused=len(problems))
-        shown = lines + [f"✗ {line}" for line in problems]
-        return render.whole_lines(header, [html.escape(Quote(line).cut(render.MAX_TITLE).text) for line in shown],
-                                  lang)
 
     async def drain(self) -> None:
         """Let the questions being recorded finish (on shutdown, before `close`)."""

@@ -91,7 +91,8 @@ def build_step(folder: Path, questions: list[str], baseline_queries: int) -> dic
     from rank_bm25 import BM25Okapi
 
     from retrieval.index.bm25 import top_k
-    from retrieval.engine import Engine, encode_passages
+    from retrieval.building import encode_passages
+    from retrieval.engine import Engine
 
     started = time.perf_counter()
     engine = Engine.load(folder)

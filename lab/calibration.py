@@ -15,6 +15,7 @@ refused answerable question counts as a miss.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import numpy as np
 
 from retrieval.index import encoder
 from retrieval.corpus import Corpus
-from retrieval.decision import DEFAULT_RULE, REGIMES, Rule, Scored, decide, features, regime
+from retrieval.decision import DEFAULT_RULE, FEATURES, REGIMES, Rule, decide, features, regime
+from retrieval.scoring import Scored
 from retrieval.engine import Engine
 from retrieval.query import MAX_QUESTION_CHARS
 from .squad import load_squad
@@ -103,9 +105,22 @@ def outcome(cases: list[Case], rule: Rule) -> Outcome:
                    refused / max(len(off_topic), 1))
 
 
-def fit_decision(cases: list[Case], l2: float = 0.1) -> tuple[tuple[float, ...], ...]:
+L2 = 0.1  # chosen on the calibration split among 0.001, 0.1, 1 and 10
+FITTED_ON = ("XQuAD calibration split: articles 1-12 answerable, 25-36 distractors, questions of 13-24 off-topic "
+             "(lab/calibration.py), all six directions and the one-article corpora")
+
+
+def weights_file(weights: tuple[tuple[float, ...], ...], fitted: str) -> str:
+    """The decision's data file (`retrieval/decision_weights.json`): each regime's weights by feature name,
+    with what they were fitted on and when."""
+    named = {regime: dict(zip(FEATURES, row)) for regime, row in zip(REGIMES, weights)}
+    data = {"fitted_on": FITTED_ON, "fitted": fitted, "l2": L2, "weights": named}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def fit_decision(cases: list[Case], l2: float = L2) -> tuple[tuple[float, ...], ...]:
     """Logistic regression (Newton's method, a little L2) of "the corpus covers this question" on `features`,
-    one per `regime`. The L2 was chosen on the calibration split among 0.001, 0.1, 1 and 10."""
+    one per `regime`."""
     return tuple(_logistic([c for c in cases if regime(c.scored) == kind], l2) for kind in range(3))
 
 

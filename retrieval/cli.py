@@ -24,6 +24,9 @@ def format_hits(hits: list[Hit]) -> str:
 
 
 def _search(args: argparse.Namespace) -> int:
+    if args.k < 1:
+        print("error: --k must be at least 1", file=sys.stderr)
+        return 2
     engine = Engine.load(args.corpus)
     if args.batch:
         questions = (textio.input_line(line) for line in sys.stdin)
@@ -97,16 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return textio.guarded(lambda: _main(argv))
+    return run_command(build_parser(), argv)
 
 
-def _main(argv: list[str] | None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "k", 1) < 1:
-        print("error: --k must be at least 1", file=sys.stderr)
-        return 2
-    try:
-        return args.run(args)
-    except (CorpusError, EncoderMissing) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def run_command(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
+    """Parse `argv` and run the chosen command (`args.run`) on UTF-8 standard streams (`textio.guarded`): a
+    broken corpus or a missing encoder is one `error:` line and exit code 2."""
+    def run() -> int:
+        args = parser.parse_args(argv)
+        try:
+            return args.run(args)
+        except (CorpusError, EncoderMissing) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+
+    return textio.guarded(run)

@@ -33,109 +33,64 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from .index.bm25 import top_k
-from .query import Query
+from .scoring import TRANSLATION_WEIGHT, Scored, word_scores
 
-# Fitted by `python -m lab calibrate` on the calibration split (README, "Answer or refuse"), one row
-# per `regime`.
-DECISION_WEIGHTS = (
-    (-11.375, 1.487, -0.584, -2.895, 0.604, 4.97, -6.128, 0.0, 0.0, -0.584, 0.604, -0.765, 8.279, 5.584, 2.252,
-     -5.514, 6.467, -1.112, 8.028, 5.464, 1.457, 7.055),
-    (-7.545, -0.088, -1.038, -2.547, -1.928, 5.347, -6.82, -1.505, -2.525, -1.557, -1.573, -0.756, 7.802, 7.52,
-     0.668, -4.647, 5.234, -0.857, 9.131, 7.827, 1.324, 5.11),
-    (-3.659, 0.012, -0.578, -1.371, 0.458, 14.318, -1.058, -3.659, -1.058, 0.0, 0.0, -1.372, 4.352, 8.233, 1.384,
-     -7.142, 9.174, -1.08, 2.707, 1.877, 0.0, 7.317),
+FEATURES = (  # what the model sees of a question against a corpus (`features` says what each is)
+    "bias", "known_share", "best_coverage", "known_times_coverage", "unknown_weight", "best_cosine",
+    "cosine_over_corpus", "other_language", "other_times_cosine_over_corpus", "own_language_coverage",
+    "own_language_unknown_weight", "known_only_in_translation", "best_coverage_times_cosine", "covered_cosine",
+    "written_share", "covered_cosine_over_corpus", "lead", "standing", "best_sentence_cosine",
+    "one_sentence_weight", "own_language_two_sentences_weight", "near_weight",
 )
-# A translation's BM25 against a word's as written, in the fused score (and in choosing the candidates whose
-# sentences are read).
-TRANSLATION_WEIGHT = 0.5
+REGIMES = ("one language", "both languages", "the other language")  # `regime`'s values, as reports name them
+# The model's weights, one set per regime, written by `python -m lab calibrate` with what they were fitted on.
+WEIGHTS_FILE = Path(__file__).with_name("decision_weights.json")
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> tuple[tuple[float, ...], ...]:
+    """Each regime's weights in the order of FEATURES; a feature without a weight is an error naming it."""
+    weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
+    missing = [f"{regime}: {name}" for regime in REGIMES for name in FEATURES if name not in weights.get(regime, {})]
+    if missing:
+        raise ValueError(f"{path}: no weight for {', '.join(missing)}")
+    return tuple(tuple(float(weights[regime][name]) for name in FEATURES) for regime in REGIMES)
 
 
 @dataclass(frozen=True)
 class Rule:
-    """The answer-or-refuse rule and the fusion weights (see the module docstring)."""
+    """The answer-or-refuse rule and the fusion weights (the module docstring says how they combine; how
+    each value was chosen is in docs/decisions.md)."""
 
-    decision: tuple[tuple[float, ...], ...] = DECISION_WEIGHTS  # logistic weights over `features`, per regime
-    thresholds: tuple[float, float, float] = (0.22, 0.28, 0.60)  # answer when the model's probability that the
-    # corpus covers the question is this, per `regime`: in each the lowest (in steps of 0.01) where the
-    # calibration split's off-topic questions are still refused 0.90 of the time, in both question languages
-    min_known_share: float = 0.6  # or when the word rule holds: this share of the question's words is known,
-    lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight is this close (or
-    # the model agrees: a short question is often far from a long passage that answers it)
-    min_coverage: float = 0.5
-    shown_coverage: float = 0.35  # a passage in the question's own language is shown when it holds this share
-    # of the known words' weight (across languages, where the words are translations, `min_coverage`)
-    meaning_min_cosine: float = 0.25  # the meaning alone never answers with a passage less close than this,
-    near_share: float = 0.7  # unless a leading passage holds this share of the question's weight, near words
-    # counted (the lowest of 0.5–0.8 that refused no fewer off-topic questions of the calibration split),
-    sure: float = 0.4  # or the model gives the question at least this probability (the lowest of 0.3–0.5
-    # that keeps every direction refusing 0.90 of the calibration split's off-topic questions)
+    decision: tuple[tuple[float, ...], ...] = load_weights()  # the model's weights over FEATURES, per regime
+    thresholds: tuple[float, float, float] = (0.22, 0.28, 0.60)  # the model answers at this probability, per regime
+    min_known_share: float = 0.6  # the word rule needs this share of the question's words known to the corpus
+    lexical_min_cosine: float = 0.2  # and a passage holding `min_coverage` of their weight at least this close
+    min_coverage: float = 0.5  # the share of the known words' weight that passage must hold
+    shown_coverage: float = 0.35  # a passage in the question's language is shown holding this share
+    meaning_min_cosine: float = 0.25  # the meaning alone answers only with a passage at least this close,
+    near_share: float = 0.7  # or a leading passage holding this share of the question's weight, near words counted,
+    sure: float = 0.4  # or the model giving the question at least this probability
     near_best: float = 0.0  # when the meaning answers, passages this close to the best cosine answer too
-    weight_known: float = 1.0  # the cosine's weight in the fused score, when every question word is known
-    weight_unknown: float = 6.0  # and what it gains as the share of unknown words grows (the other language)
-    weight_across: float = 4.0  # and when every candidate is in the other language
-    translation_weight: float = TRANSLATION_WEIGHT
-    translated_known: float = 1.0  # how far a word found only in translation counts as known in the word rule
+    weight_known: float = 1.0  # the cosine's weight in the fused score when every question word is known
+    weight_unknown: float = 6.0  # what it gains as the share of words unknown in the passage's language grows
+    weight_across: float = 4.0  # what it gains when every candidate is in the other language
+    translation_weight: float = TRANSLATION_WEIGHT  # a translation's BM25 against a word's as written
+    translated_known: float = 1.0  # how far a word known only in translation counts as known (word rule)
     words_min_probability: float = 0.2  # the word rule answers only where the model gives at least this
-    # probability (the most that cost no answerable question of the calibration split)
 
 
 DEFAULT_RULE = Rule()
 # Every candidate answers, ranked as usual: for measuring ranking alone, beside the baselines.
 RULE_OFF = Rule(thresholds=(0.0, 0.0, 0.0), min_known_share=0.0, min_coverage=0.0, shown_coverage=0.0,
                 words_min_probability=0.0)
-
-
-@dataclass(frozen=True)
-class Scored:
-    """A question's candidates with both signals, before any rule: what `Rule` decides on."""
-
-    query: Query
-    vector: np.ndarray  # the question's unit vector
-    russian: bool  # the question is (mostly) in Russian
-    other_language: np.ndarray  # per candidate: the passage is not in the question's language
-    ids: np.ndarray  # candidate passage ids, ascending
-    bm25: np.ndarray  # of the question's words as written
-    translated_bm25: np.ndarray  # of their translations (`bridge`)
-    cosine: np.ndarray
-    coverage: np.ndarray  # share of the known question words' weight the passage holds
-    coverage_in_language: np.ndarray  # the same without words only the other language holds (in translation)
-    background: float  # the mean cosine over all passages: how close the corpus is to the question anyway
-    known_in_language: np.ndarray  # per candidate: share of the question's words (as written or translated)
-    # that passages of its language hold
-    sentences: Sentences  # what the leading candidates' sentences say of the question
-
-    @property
-    def known_share(self) -> float:
-        """Share of the question's words the corpus holds, as written or translated."""
-        words = self.query.words
-        return len(self.query.known_words) / len(words) if words else 0.0
-
-    @property
-    def written_share(self) -> float:
-        """Share of the question's words the corpus holds as written (the word rule counts a word held only
-        in translation as `translated_known` of one)."""
-        words = self.query.words
-        return sum(word.known_as_written for word in words) / len(words) if words else 0.0
-
-
-class Sentences(NamedTuple):
-    """The sentences of the candidates best by words (`engine.WORD_FOCUS` of them), read closely."""
-
-    one: float  # the question words' weight the best single sentence holds
-    two: float  # and the best two consecutive sentences
-    cosine: float  # the best cosine of one of their sentences to the question
-    near: float  # the question words' weight one of them holds, a word it lacks counting as far as its
-    # closest word there is close (`engine.NEAR_FLOOR`): what a paraphrase keeps of the question
-    tokens: dict  # passage id → its analysed tokens, for the excerpt
-
-
-REGIMES = ("one language", "both languages", "the other language")  # `regime`'s values, as reports name them
 
 
 def regime(scored: Scored) -> int:
@@ -146,18 +101,19 @@ def regime(scored: Scored) -> int:
     return 0 if other == 0 else 2 if other == len(scored.ids) else 1
 
 
-def features(scored: Scored) -> np.ndarray:
-    """What the decision sees of a question against a corpus; every value is relative to this corpus. Besides
-    the best coverage and the best cosine, some say whether one passage holds both: the best product of the
-    two, and the best cosine among passages holding `min_coverage` of the words (an off-topic question
-    meets its words in one passage and its nearest meaning in another); some whether the best stands out:
-    its lead over the next candidate and over the next nine's spread; and what the leading candidates'
-    sentences hold (`Sentences`), as a share of the whole question's weight, known words or not: a sentence
-    holding the only known word of three ("Беларуси" in "рецепт борща из Беларуси") says little. The near
-    weight (the last feature) alone tells answerable from off-topic questions with ROC AUC 0.964 ru → ru and
-    0.936 en → en on the calibration split (the best cosine alone: 0.909 and 0.964)."""
+def features(scored: Scored, rule: Rule = DEFAULT_RULE) -> np.ndarray:
+    """What the decision sees of a question against a corpus, in the order of FEATURES; every value is
+    relative to this corpus. Besides the best coverage and the best cosine, some say whether one passage
+    holds both: the best product of the two, and the best cosine among passages holding the rule's
+    `min_coverage` of the words (an off-topic question meets its words in one passage and its nearest meaning
+    in another); some whether the best stands out: its lead over the next candidate and over the next nine's
+    spread; and what the leading candidates' sentences hold (`Sentences`), as a share of the whole question's
+    weight, known words or not: a sentence holding the only known word of three ("Беларуси" in "рецепт
+    борща из Беларуси") says little. The near weight alone tells answerable from off-topic questions with
+    ROC AUC 0.964 ru → ru and 0.936 en → en on the calibration split (the best cosine alone: 0.909 and
+    0.964)."""
     if not len(scored.ids):
-        return np.zeros(len(DECISION_WEIGHTS[0]))
+        return np.zeros(len(FEATURES))
     words = scored.query.words
     total = scored.query.weight or 1.0
     unknown = sum(w.weight for w in words if not w.known) / total  # weight the corpus has never seen
@@ -166,24 +122,36 @@ def features(scored: Scored) -> np.ndarray:
     cosines = _best(scored.cosine, 10)
     top = float(cosines[0])
     closer = top - scored.background
-    lead = top - float(cosines[1]) if len(cosines) > 1 else top
     nine = cosines[1:10]
-    standing = (top - nine.mean()) / (nine.std() + 1e-3) / 10 if len(nine) > 1 else 0.0
     other = float(scored.other_language.mean())
-    holding = scored.coverage >= DEFAULT_RULE.min_coverage - 1e-12
+    holding = scored.coverage >= rule.min_coverage - 1e-12
     covered_cosine = float(scored.cosine[holding].max()) if holding.any() else 0.0
     sentences = scored.sentences
-    return np.array([1.0, known, coverage, known * coverage, unknown, top, closer, other, other * closer,
-                     (1 - other) * coverage, (1 - other) * unknown, known - written,
-                     float((scored.coverage * scored.cosine).max()), covered_cosine, written,
-                     covered_cosine - scored.background, lead, standing, sentences.cosine,
-                     sentences.one / total, (1 - other) * sentences.two / total, sentences.near / total])
-
-
-def word_scores(bm25: np.ndarray, translated_bm25: np.ndarray, translation_weight: float = TRANSLATION_WEIGHT):
-    """What the words say of each candidate: BM25 of the question's words as written plus a share of their
-    translations' (the fused ranking, and the engine's choice of candidates whose sentences are read)."""
-    return bm25 + translation_weight * translated_bm25
+    values = {
+        "bias": 1.0,
+        "known_share": known,  # the question's words the corpus holds, as written or translated
+        "best_coverage": coverage,  # the most of the known words' weight one passage holds
+        "known_times_coverage": known * coverage,
+        "unknown_weight": unknown,
+        "best_cosine": top,
+        "cosine_over_corpus": closer,  # how far the best stands above the corpus's mean cosine
+        "other_language": other,  # the share of candidates in the question's other language
+        "other_times_cosine_over_corpus": other * closer,
+        "own_language_coverage": (1 - other) * coverage,
+        "own_language_unknown_weight": (1 - other) * unknown,
+        "known_only_in_translation": known - written,
+        "best_coverage_times_cosine": float((scored.coverage * scored.cosine).max()),
+        "covered_cosine": covered_cosine,
+        "written_share": written,  # the question's words the corpus holds as written
+        "covered_cosine_over_corpus": covered_cosine - scored.background,
+        "lead": top - float(cosines[1]) if len(cosines) > 1 else top,  # over the next candidate
+        "standing": (top - nine.mean()) / (nine.std() + 1e-3) / 10 if len(nine) > 1 else 0.0,  # over the next nine
+        "best_sentence_cosine": sentences.cosine,
+        "one_sentence_weight": sentences.one / total,
+        "own_language_two_sentences_weight": (1 - other) * sentences.two / total,
+        "near_weight": sentences.near / total,
+    }
+    return np.array([values[name] for name in FEATURES])
 
 
 def _best(values: np.ndarray, count: int) -> np.ndarray:
@@ -196,12 +164,12 @@ def _best(values: np.ndarray, count: int) -> np.ndarray:
 
 def covered(scored: Scored, rule: Rule = DEFAULT_RULE) -> float:
     """The decision model's probability that the corpus covers the question."""
-    return _probability(scored, rule.decision[regime(scored)])
+    return _probability(scored, rule, regime(scored))
 
 
-def _probability(scored: Scored, weights: tuple[float, ...]) -> float:
-    """The logistic model with one regime's weights (`decide` knows the regime already)."""
-    return float(1 / (1 + np.exp(-np.clip(features(scored) @ np.array(weights), -50, 50))))
+def _probability(scored: Scored, rule: Rule, kind: int) -> float:
+    """The logistic model with regime `kind`'s weights (`decide` knows the regime already)."""
+    return float(1 / (1 + np.exp(-np.clip(features(scored, rule) @ np.array(rule.decision[kind]), -50, 50))))
 
 
 class Answers(NamedTuple):
@@ -232,7 +200,7 @@ def decide(scored: Scored, rule: Rule = DEFAULT_RULE) -> Answers:
     words_known = bool(scored.query.words) and share >= rule.min_known_share - 1e-12
     lexical = words_known & (scored.coverage >= rule.min_coverage - 1e-12)
     kind = regime(scored)
-    probability = _probability(scored, rule.decision[kind])
+    probability = _probability(scored, rule, kind)
     by_meaning = bool(scored.vector.any()) and probability >= rule.thresholds[kind]
     by_words = probability >= rule.words_min_probability \
         and bool((lexical & (by_meaning | (scored.cosine >= rule.lexical_min_cosine))).any())

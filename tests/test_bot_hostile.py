@@ -184,7 +184,7 @@ def test_a_body_that_stops_arriving_is_dropped(monkeypatch):
     """health.listening_server, which both listeners use, drops a body slower than BODY_SECONDS."""
     import asyncio
 
-    from bot import health
+    from bot.web import health
 
     monkeypatch.setattr(health, "BODY_SECONDS", 1)
 

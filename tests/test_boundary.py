@@ -2,7 +2,6 @@
 never reaches into an engine's passages, corpus or index."""
 
 import ast
-from pathlib import Path
 
 import retrieval
 from conftest import ROOT
@@ -11,7 +10,7 @@ INTERNALS = {"documents", "passages", "corpus", "index", "analyzer", "vectors", 
 
 
 def _bot_modules():
-    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in sorted((ROOT / "bot").glob("*.py"))]
+    return [(path, ast.parse(path.read_text(encoding="utf-8"))) for path in sorted((ROOT / "bot").rglob("*.py"))]
 
 
 def test_the_bot_imports_only_retrievals_public_names():

@@ -89,10 +89,10 @@ def test_when_no_word_matches_the_excerpt_is_the_window_closest_in_meaning():
 
 
 def test_translations_bring_at_most_their_share_of_candidates(monkeypatch):
-    from retrieval import engine as engine_module
+    from retrieval import scoring
     passages = tuple(f"The agreement number {n} was signed in Minsk." for n in range(20))
     engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", passages),)))
-    monkeypatch.setattr(engine_module, "DENSE_CANDIDATES", 1)
+    monkeypatch.setattr(scoring, "DENSE_CANDIDATES", 1)
     assert len(engine.score("соглашение").ids) == 20
-    monkeypatch.setattr(engine_module, "TRANSLATED_CANDIDATES", 3)
+    monkeypatch.setattr(scoring, "TRANSLATED_CANDIDATES", 3)
     assert len(engine.score("соглашение").ids) <= 3 + 1

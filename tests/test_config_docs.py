@@ -9,7 +9,7 @@ from bot.config import ENVIRONMENT, ENVIRONMENT_ONLY, Settings, load_settings
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-TABLE = README[README.index("### Configuration"):README.index("### Deployment")]
+TABLE = README[README.index("## Configuration"):README.index("## Dependencies")]
 ROWS = [line for line in TABLE.splitlines() if line.startswith("| ")]
 
 
@@ -37,3 +37,14 @@ def test_the_example_environment_file_names_only_real_variables():
     text = (ROOT / "deploy" / "bot.env.example").read_text(encoding="utf-8")
     names = {line.lstrip("# ").split("=")[0] for line in text.splitlines() if "=" in line and line.lstrip("# ")[:1].isupper()}
     assert names and names <= set(ENVIRONMENT.values()) and "TELEGRAM_BOT_TOKEN" in names
+
+
+def test_the_readmes_manifest_entry_names_every_field_in_the_loaders_order():
+    """The manifest's fields are declared once (`retrieval.corpus.FIELDS`, which the loader and `add` use);
+    the README's example entry is checked against it."""
+    from retrieval.corpus import FIELDS
+
+    example = README[README.index("```yaml\n   - id:"):]
+    example = example[len("```yaml\n"):example.index("```", 3)]
+    entry = yaml.safe_load("\n".join(line[3:] for line in example.splitlines()))[0]
+    assert tuple(entry) == FIELDS

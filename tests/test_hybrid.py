@@ -98,7 +98,7 @@ def test_the_decision_weights_follow_the_languages_of_the_candidates():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([0.0, 0.5, 1.0, 2.5]), st.floats(-1, 1)), max_size=40), st.integers(1, 5))
 def test_the_leading_candidates_are_those_a_full_sort_puts_first(pairs, count):
-    from retrieval.engine import _leading
+    from retrieval.scoring import _leading
     words, cosine = np.array([w for w, _ in pairs]), np.array([c for _, c in pairs])
     assert list(_leading(words, cosine, count)) == list(np.lexsort((-cosine, -words))[:count])
 

@@ -38,11 +38,11 @@ def builds(monkeypatch):
 @pytest.fixture
 def work(monkeypatch):
     """Records the passages each load encodes and analyses: what an update costs."""
-    from retrieval import engine as engine_module
+    from retrieval import building
     done = {"encoded": [], "analysed": []}
-    encode, count = engine_module.encode_passages, engine_module.count_terms
-    monkeypatch.setattr(engine_module, "encode_passages", lambda texts: done["encoded"].extend(texts) or encode(texts))
-    monkeypatch.setattr(engine_module, "count_terms",
+    encode, count = building.encode_passages, building.count_terms
+    monkeypatch.setattr(building, "encode_passages", lambda texts: done["encoded"].extend(texts) or encode(texts))
+    monkeypatch.setattr(building, "count_terms",
                         lambda texts, analyzer: done["analysed"].extend(texts) or count(texts, analyzer))
     return done
 

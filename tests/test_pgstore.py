@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from bot.storecalls import StoreCalls
+from bot.store.calls import StoreCalls
 from bot.store import SQLiteStore, StoreError, StoreUnavailable, open_store
 from conftest import ROOT
 from postgres import PASSWORD, PostgresServer, postgres  # noqa: F401 - the fixture
@@ -97,7 +97,7 @@ async def test_a_lost_server_fails_fast_logs_once_a_minute_and_recovers(caplog):
         question = calls.record("Какое соглашение подписал МАЗ?", "ru", 3, None)
         await calls.drain()
         server.stop()
-        caplog.set_level(logging.ERROR, logger="bot.storecalls")
+        caplog.set_level(logging.ERROR, logger="bot.store.calls")
         started = time.monotonic()
         for _ in range(6):
             with pytest.raises(StoreUnavailable):

@@ -10,7 +10,6 @@ from telegram import Update
 from bot import callbacks, handlers, render
 from bot.config import Settings
 from bot.context import BotData
-from bot.ratelimit import FloodGuard
 from bot.service import AnswerService
 from bot.store import SQLiteStore
 from retrieval import Hit, Paragraph, Source
@@ -104,9 +103,9 @@ def test_handlers_reply_validly_to_anything(engine, text, chat_type, as_command)
     update = Update.de_json({"update_id": 1, "message": {
         "message_id": 1, "date": 0, "chat": {"id": chat_id, "type": chat_type},
         "from": {"id": 5, "is_bot": False, "first_name": "x", "language_code": "en"}, "text": body}}, bot)
-    service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
+    service = AnswerService(engine, SQLiteStore(":memory:"), Settings(rate_limit_messages=1000))
     context = SimpleNamespace(bot=bot, args=body.split()[1:] if as_command else None,
-                              bot_data=BotData(service=service, guard=FloodGuard(1000, 1)))
+                              bot_data=BotData(service=service))
     handler = handlers.ask if as_command else (handlers.private_text if chat_type == "private" else handlers.group_text)
     async def handle():
         try:

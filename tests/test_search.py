@@ -10,7 +10,7 @@ from rank_bm25 import BM25Okapi
 from retrieval import Engine
 from retrieval.index import bm25
 from retrieval.index.bm25 import BM25Index, top_k
-from lab.evaluation import evaluate_questions, load_questions, question_ranks
+from lab.evaluation import load_questions, question_ranks
 from conftest import ROOT, XQUAD, all_scores, needs_xquad
 
 

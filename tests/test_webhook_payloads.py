@@ -12,7 +12,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.service import AnswerService
 from bot.store import SQLiteStore
-from bot.webhook import parse_update
+from bot.web.webhook import parse_update
 from botapi import BotApiStandIn
 from test_bot_e2e import TOKEN
 

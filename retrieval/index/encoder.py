@@ -72,6 +72,7 @@ def backend():
 
 
 ONE_THREAD_CHARS = 4000  # texts this short in all (a question and its words) are encoded on one thread
+REMEMBERED_CALLS = 2048  # such calls remembered (a few vectors each: about 10 MB at most)
 
 
 def blas_threads(model, threads: int | None = None):
@@ -88,14 +89,29 @@ def warm_up() -> None:
 
 
 def encode(texts: list[str]) -> np.ndarray:
-    """Unit vectors (float32, len(texts) × 512) of `texts`."""
+    """Unit vectors (float32, len(texts) × 512) of `texts`. A call as short as a question (a question and its
+    words) is remembered: the same question comes back as its next page, from another user, or to another
+    corpus, and the same texts give the same vectors (read-only: they are shared)."""
     if not texts:
         return np.empty((0, DIMENSIONS), dtype=np.float32)
     # the tokenizer encodes to UTF-8 and fails on lone surrogates, which a question can carry
-    clean = [text.encode("utf-8", "replace").decode("utf-8") for text in texts]
+    clean = tuple(text.encode("utf-8", "replace").decode("utf-8") for text in texts)
+    if sum(map(len, clean)) <= ONE_THREAD_CHARS:
+        return _encode_short(clean)
+    return _encode(clean, None)
+
+
+@lru_cache(maxsize=REMEMBERED_CALLS)
+def _encode_short(texts: tuple[str, ...]) -> np.ndarray:
+    vectors = _encode(texts, 1)
+    vectors.setflags(write=False)
+    return vectors
+
+
+def _encode(texts: tuple[str, ...], threads: int | None) -> np.ndarray:
     model = backend()
-    with blas_threads(model, 1 if sum(map(len, clean)) <= ONE_THREAD_CHARS else None):
-        return np.asarray(model._encode(clean), dtype=np.float32)  # the package's encode, without its own cap
+    with blas_threads(model, threads):
+        return np.asarray(model._encode(list(texts)), dtype=np.float32)  # the package's encode, without its cap
 
 
 def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

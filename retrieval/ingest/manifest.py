@@ -16,13 +16,14 @@ from pathlib import Path
 
 from anyascii import anyascii
 
-from ..corpus import MANIFEST
+from ..corpus import FIELDS, MANIFEST
 from ..files import replaced
 from .extract import Article
 
 LOCK_FILE = ".corpus.lock"
 ARTICLES = "articles"
 MAX_ID_CHARS = 60
+BARE = {"id", "file", "date", "language"}  # fields written unquoted in the manifest (an empty one is "")
 
 
 @contextlib.contextmanager
@@ -59,13 +60,13 @@ def _last_segment(url: str) -> str:
 
 
 def entry(doc_id: str, article: Article) -> str:
-    """The manifest entry, in the layout of the existing ones (text fields quoted; JSON strings are YAML)."""
-    quoted = {name: json.dumps(value, ensure_ascii=False) for name, value in
-              (("title", article.title), ("publisher", article.publisher), ("url", article.url))}
-    date = article.date or '""'
-    return (f"\n- id: {doc_id}\n  file: {ARTICLES}/{doc_id}.txt\n  title: {quoted['title']}\n"
-            f"  publisher: {quoted['publisher']}\n  date: {date}\n  language: {article.language}\n"
-            f"  url: {quoted['url']}\n")
+    """The manifest entry, every field of `corpus.FIELDS` in its order and in the layout of the existing
+    entries: free text quoted (a JSON string is YAML), names, paths, dates and languages bare."""
+    values = {"id": doc_id, "file": f"{ARTICLES}/{doc_id}.txt", "title": article.title,
+              "publisher": article.publisher, "date": article.date, "language": article.language, "url": article.url}
+    shown = {name: value if name in BARE and value else json.dumps(value, ensure_ascii=False)
+             for name, value in values.items()}
+    return "\n" + "".join(f"{'-' if i == 0 else ' '} {name}: {shown[name]}\n" for i, name in enumerate(FIELDS))
 
 
 def write(root: Path, additions: list[tuple[str, Article]]):

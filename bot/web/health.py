@@ -40,7 +40,7 @@ class Readiness:
     def __init__(self):
         self.index_loaded = False
         self.telegram_reached = False
-        self.store = lambda: "ok"  # the store's state, as bot.storecalls reports it
+        self.store = lambda: "ok"  # the store's state, as bot.store.calls reports it
 
     def problems(self) -> list[str]:
         return [name for name, ok in (("index not loaded", self.index_loaded),

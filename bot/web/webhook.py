@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from . import health
-from .config import Settings
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -3,7 +3,7 @@ votes and statistics and any replica serves any button.
 
 Start-up needs the server: if it cannot be reached the bot stops with one clear line (never falling back to
 SQLite, which would split the state). While serving, a lost server raises StoreUnavailable, and the pool
-reconnects by itself when the server returns; `bot.storecalls` keeps every call off the event loop and
+reconnects by itself when the server returns; `bot.store.calls` keeps every call off the event loop and
 bounds how long it is waited for. Every connection is opened with a connect timeout, a statement timeout
 and TCP keepalives, so that a lost host or network ends its calls instead of holding threads for good (a
 server process that is stopped while its host still answers TCP holds them until it resumes: only the
@@ -16,7 +16,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .store import Store, StoreError, StoreUnavailable
+from .base import Store, StoreError, StoreUnavailable
 
 MIGRATION_LOCK = 7_312_001  # pg_advisory_xact_lock key: one replica migrates at a time
 CONNECT_SECONDS = 3

@@ -23,14 +23,14 @@ import time
 from concurrent.futures import Executor, Future
 from typing import Callable, TypeVar
 
-from . import health
-from .store import Stats, Store, StoreUnavailable
+from ..web import health
+from .base import Stats, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 2.0
 RETRY_SECONDS = 5.0
 LOG_SECONDS = 60.0
-THREADS = 4  # bot.pgstore's pool has this many connections
+THREADS = 4  # bot.store.postgres's pool has this many connections
 T = TypeVar("T")
 
 

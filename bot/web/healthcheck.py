@@ -1,10 +1,10 @@
-"""`python -m bot.healthcheck`: exit 0 when the running bot reports ready, 1 otherwise (the container's
+"""`python -m bot.web.healthcheck`: exit 0 when the running bot reports ready, 1 otherwise (the container's
 HEALTHCHECK). It asks /readyz where the bot serves it: the webhook port in webhook mode, else health_port."""
 
 import sys
 import urllib.request
 
-from .config import ConfigError, load_settings
+from ..config import ConfigError, load_settings
 
 
 def main() -> int:

@@ -1,24 +1,11 @@
-"""Questions behind the buttons, feedback and anonymous statistics: SQLite by default, PostgreSQL to share
-them between replicas (`open_store`).
-
-One transaction per event, so a crash loses nothing that was acknowledged. Questions are stored without who
-asked them (unless `store_question_authors` is on): paging buttons refer to a question by its id, which the
-bot draws at random (62 bits) so that an answer need not wait for the store to number it, and /stats lists
-them. Votes keep a salted hash of the voter, only to count one vote per person per question.
-The SQL is shared by both databases; the schema is versioned (`MIGRATIONS`) and brought up to date on
-start, one process at a time (SQLite: an immediate transaction; PostgreSQL: an advisory lock), so two
-replicas starting together do not race.
-"""
+"""The store's operations in SQL both databases speak, its schema, and its errors."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 # Each migration: its version and statements; {id} and {real} are the column types of each database.
 MIGRATIONS = (
@@ -109,54 +96,3 @@ class Store:
 
     def close(self) -> None:
         raise NotImplementedError
-
-
-class SQLiteStore(Store):
-    """One process's store: WAL mode, synchronous=FULL. One connection, used by one thread at a time (the
-    bot calls the store from several threads, and sqlite3 leaves serialising them to its caller)."""
-
-    types = {"id": "INTEGER PRIMARY KEY", "real": "REAL"}
-
-    def __init__(self, path: Path | str, keep_authors: bool = False):
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.keep_authors = keep_authors
-        self._one_at_a_time = threading.Lock()
-        self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        # SQLite's lower() folds ASCII only; PostgreSQL's, like this one, folds Cyrillic too
-        self.db.create_function("lower", 1, lambda value: value.lower() if isinstance(value, str) else value,
-                                deterministic=True)
-        self._migrate(self._locked)
-
-    def _locked(self, work):  # at start, before any other thread uses the store
-        self.db.execute("BEGIN IMMEDIATE")  # the write lock: another process migrating waits
-        try:
-            result = work(lambda sql, params=(): self.db.execute(sql, params).fetchall())
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return result
-
-    def _run(self, statements, fetch=""):
-        with self._one_at_a_time, self.db:
-            for sql, params in statements:
-                cursor = self.db.execute(sql, params)
-            return cursor.fetchone() if fetch == "one" else cursor.fetchall() if fetch == "all" else None
-
-    def close(self) -> None:
-        with self._one_at_a_time:
-            self.db.close()
-
-
-def open_store(url: str, keep_authors: bool = False) -> Store:
-    """The store at `url`: `sqlite:///relative/path`, `sqlite:////absolute/path`, or `postgresql://…`."""
-    if url.startswith("sqlite:///"):
-        return SQLiteStore(url.removeprefix("sqlite:///"), keep_authors)
-    if url.startswith(("postgresql://", "postgres://")):
-        from .pgstore import PostgresStore
-        return PostgresStore(url, keep_authors)
-    raise StoreError(f"store {url.split(':', 1)[0]!r}: use sqlite:///path or postgresql://…")
