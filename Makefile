@@ -15,7 +15,7 @@ run: $(STAMP)
 	@$(PY) -m bot
 
 test: $(STAMP)
-	@$(PY) -m pytest -q
+	@$(PY) -m pytest -q -n auto --dist loadfile  # one worker per core; a module stays on one worker
 
 evaluate: $(STAMP)
 	@$(PY) -m lab evaluate

@@ -5,7 +5,7 @@ disjoint splits, each a corpus of 120 paragraphs:
 - calibration: the paragraphs of articles 1–12 (answerable: their questions) and of articles 25–36 (no
   questions: distractors); off-topic: the questions of articles 13–24. The rule's settings are chosen here.
 - report: articles 13–24 (answerable) and 37–48 (distractors); off-topic: the questions of articles 1–12.
-  Nothing is chosen here; these are the figures the README reports.
+  Nothing is chosen here; these are the figures docs/quality.md reports.
 Each split runs in six directions: Russian and English questions against Russian and English paragraphs,
 and against both languages at once (the project's corpus is mixed, and its users ask in either language).
 Each also runs on corpora about one subject, as the project's is: every answerable article's own

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from . import textio
-from .engine import DEFAULT_CORPUS, Engine, Hit
+from .engine import DEFAULT_CORPUS, HITS, Engine, Hit
 from .index.encoder import EncoderMissing
 from .errors import CorpusError
 from .display import plain_hit
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="answer a question from the corpus")
     search.add_argument("question", nargs="?", help="the question (omit with --batch)")
-    search.add_argument("--k", type=int, default=3, help="number of hits (default 3)")
+    search.add_argument("--k", type=int, default=HITS, help=f"number of hits (default {HITS})")
     search.add_argument("--json", action="store_true", help="one JSON object per query")
     search.add_argument("--batch", action="store_true", help="read one query per line from standard input")
     search.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents.yaml)")

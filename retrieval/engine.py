@@ -33,6 +33,7 @@ from .text.passages import Passage
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
+HITS = 3  # hits a search returns unless asked for another number
 # Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.
 NEAR_DUPLICATE = 0.8
 
@@ -103,7 +104,8 @@ class Engine:
         self.bridge = bridge
         self.key = key  # what the index was made with, when loaded from a folder: lets the next load reuse it
         russian = np.array([corpus.documents[p.doc].language == "ru" for p in passages], dtype=bool)
-        self.scorer = Scorer(analyzer, [p.text for p in passages], russian, index, self.nearest, sentences, bridge)
+        self.scorer = Scorer(analyzer=analyzer, texts=[p.text for p in passages], russian=russian, index=index,
+                             nearest=self.nearest, sentences=sentences, bridge=bridge)
 
     @classmethod
     def build(cls, corpus: Corpus, analyzer: Analyzer | None = None, reuse: indexfile.SavedIndex | None = None,
@@ -133,8 +135,8 @@ class Engine:
             reuse = dataclasses.replace(reuse, index=None, glossary=None)
         corpus = load_corpus(root, {a.digest: a.article for a in reuse.articles} if reuse else None)
         if reuse is not None and reuse.index is not None and reuse.digests == corpus.digests:
-            return cls(corpus, Analyzer(reuse.glossary), reuse.passages, reuse.index, reuse.vectors, reuse.sentences,
-                       reuse.bridge, key)
+            return cls(corpus, analyzer=Analyzer(reuse.glossary), passages=reuse.passages, index=reuse.index,
+                       vectors=reuse.vectors, sentences=reuse.sentences, bridge=reuse.bridge, key=key)
         analyzer = Analyzer(reuse.glossary) if reuse is not None and reuse.glossary is not None else None
         engine = cls.build(corpus, analyzer, reuse, key)
         indexfile.save(path, engine.snapshot())
@@ -148,8 +150,9 @@ class Engine:
             while passage < len(self.passages) and self.passages[passage].doc == number:
                 passage += 1
             articles.append(indexfile.SavedArticle(doc.digest, doc.article, range(first, passage)))
-        return indexfile.SavedIndex(self.key, tuple(articles), self.passages, self.vectors, self.sentences,
-                                    self.index, self.analyzer.glossary, self.bridge)
+        return indexfile.SavedIndex(key=self.key, articles=tuple(articles), passages=self.passages,
+                                    vectors=self.vectors, sentences=self.sentences, index=self.index,
+                                    glossary=self.analyzer.glossary, bridge=self.bridge)
 
     @property
     def vectors(self) -> np.ndarray:
@@ -169,7 +172,7 @@ class Engine:
         question's, when already encoded."""
         return self.scorer.score(question, vector)
 
-    def search(self, question: str, k: int = 3, rule: Rule = DEFAULT_RULE) -> list[Hit]:
+    def search(self, question: str, k: int = HITS, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
         that repeats a quote already shown, or whose excerpt is near-identical to one (term-set Jaccard
         ≥ NEAR_DUPLICATE: the same statement in two articles), is passed over."""
@@ -188,12 +191,14 @@ class Engine:
                 continue
             shown_terms.append(excerpt.terms)
             source = self._sources[self.corpus.documents[passage.doc].id][0]
-            hits.append(Hit(source, passage.paragraph, passage.text, excerpt.text, excerpt.spans, score))
+            hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
+                            spans=excerpt.spans, score=score))
         return hits
 
     @cached_property
     def _sources(self) -> dict[str, tuple[Source, Document]]:
-        return {doc.id: (Source(doc.id, doc.display_title, doc.publisher, doc.date, doc.url, doc.language), doc)
+        return {doc.id: (Source(doc_id=doc.id, title=doc.display_title, publisher=doc.publisher, date=doc.date,
+                                url=doc.url, language=doc.language), doc)
                 for doc in self.corpus.documents}
 
     def sources(self) -> tuple[Source, ...]:

@@ -42,7 +42,7 @@ class Query:
 
 
 # The most work one question can cause, whoever calls the engine: its first MAX_QUESTION_CHARS characters
-# are read, and of those its first MAX_QUESTION_WORDS distinct content words count (README, "Limits").
+# are read, and of those its first MAX_QUESTION_WORDS distinct content words count (docs/operations.md, "Limits of one question").
 MAX_QUESTION_CHARS = 1000
 MAX_QUESTION_WORDS = 64
 # A word the corpus holds only in translation weighs this share of its idf: the translation is a likely
@@ -81,5 +81,6 @@ def parse_query(text: str, words: dict[frozenset[str], list[Token]], doc_freq, c
         freqs = {t: doc_freq(t) for t in key | extra}
         as_written = max(freqs[t] for t in key) > 0
         weight = min(coverage_idf(f, corpus_size) for f in freqs.values()) * (1 if as_written else TRANSLATED_WEIGHT)
-        parsed.append(QueryWord(key | extra, weight, max(freqs.values()) > 0, extra, as_written))
+        parsed.append(QueryWord(terms=key | extra, weight=weight, known=max(freqs.values()) > 0,
+                                translations=extra, known_as_written=as_written))
     return Query(text, tuple(parsed), tuple(terms), tuple(translated))

@@ -39,8 +39,8 @@ SENTENCE_CANDIDATES = 32
 WORD_FOCUS = 3
 # A question word one of those candidates lacks counts in part when its closest word there is closer than
 # this (the encoder's cosine of single words; nothing at the floor, all at 1): "plant" in a passage saying
-# "factory" (0.68), "утраченным" in one saying "потерянный" (0.74). Unrelated words reach 0.3–0.4; chosen
-# among 0.3, 0.4 and 0.5 on the calibration split (README, "Answer or refuse").
+# "factory" (0.68), "утраченным" in one saying "потерянный" (0.74). Unrelated words reach 0.3–0.4;
+# chosen among 0.3, 0.4 and 0.5 on the calibration split (docs/decisions.md).
 NEAR_FLOOR = 0.4
 # Passages whose analysis is kept (a few kB each).
 ANALYSED_PASSAGES = 4096

@@ -88,9 +88,10 @@ class Store:
         grouped = ("SELECT MIN(text), COUNT(*) AS n FROM questions {where} GROUP BY lower(trim(text)) "
                    "ORDER BY n DESC, MAX(created) DESC LIMIT ?")
         count = "SELECT COUNT(*) FROM {}"
-        one = [self._run([(count.format(table), ())], "one")[0] for table in
-               ("questions", "questions WHERE hits = 0", "votes WHERE up = 1", "votes WHERE up = 0")]
-        return Stats(*one, top=[tuple(r) for r in self._run([(grouped.format(where=""), (limit,))], "all")],
+        counted = {name: self._run([(count.format(table), ())], "one")[0] for name, table in
+                   (("questions", "questions"), ("unanswered", "questions WHERE hits = 0"),
+                    ("up", "votes WHERE up = 1"), ("down", "votes WHERE up = 0"))}
+        return Stats(**counted, top=[tuple(r) for r in self._run([(grouped.format(where=""), (limit,))], "all")],
                      missed=[tuple(r) for r in self._run([(grouped.format(where="WHERE hits = 0"), (limit,))],
                                                          "all")])
 

@@ -6,7 +6,7 @@ balancer sends a replica no webhook traffic before. It also reports the store's 
 problem: questions are answered while the store is down. `/metrics` is Prometheus's text format. In
 webhook mode these share the webhook server; in polling mode a small server on `health_port` serves them
 (off when 0). They answer GET only, and refuse other methods before any body is read (`Listener`). The metrics are
-described in README.md, "Running in production".
+described in docs/operations.md, "Running in production".
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ is encoded once, when the index is made, and a question word takes the terms of 
 to it (at most TRANSLATIONS of them, each at least MIN_SIMILARITY close). BM25 then scores them like the
 question's own terms (at half weight). On the calibration split, rule on, this lifted Russian questions
 against English paragraphs from 0.773 answered / 0.665 hit@1 to 0.854 / 0.739, and against mixed-language
-paragraphs from 0.960 / 0.870 to 0.978 / 0.935 (README, "Answer or refuse").
+paragraphs from 0.960 / 0.870 to 0.978 / 0.935 (docs/decisions.md).
 
 A question word the corpus does not hold as written also takes the closest term of its own script, when at
 least SAME_SCRIPT_SIMILARITY close: a paraphrase says the same thing in other words ("партнеров" where the

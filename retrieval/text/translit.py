@@ -8,7 +8,7 @@ where the systems differ most, and inflected endings (-a, -u, -e) vanish with th
 English spelling writes /k/ as "c" (before a, o, u or a consonant), /kv/ as "qu", /dʒ/ as "dge", a vowel
 as "w" after a vowel and nothing as a final "gh", where Russian writes к, кв, дж and nothing (Broncos /
 Бронкос, Quebec / Квебек, Cambridge / Кембридж, Newton / Ньютон, Pittsburgh / Питтсбург), so a Latin word
-is read as it sounds before the folds. On the calibration split (README, "Answer or refuse"), rule on and
+is read as it sounds before the folds. On the calibration split (docs/decisions.md), rule on and
 the decision refitted, this lifted Russian questions against English paragraphs from 0.873 answered /
 0.764 hit@1 to 0.882 / 0.783, and English against Russian from 0.925 / 0.758 to 0.935 / 0.761, refusing as
 many off-topic questions or more.
