@@ -197,7 +197,7 @@ async def stats(update: Update, context: Context) -> None:
     try:
         reply = Reply(await _service(context).stats(_lang(update)))
     except StoreUnavailable:
-        reply = Reply(text(_lang(update), "store_down"))
+        reply = render.store_down(_lang(update))
     await send(update.effective_message, reply)
 
 

@@ -151,6 +151,11 @@ def example_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
     return tuple((Button(q, callbacks.encode(callbacks.Example(lang, i))),) for i, q in enumerate(EXAMPLES[lang]))
 
 
+def store_down(lang: str) -> Reply:
+    """What needs the store says while it cannot be reached."""
+    return Reply(text(lang, "store_down"))
+
+
 def empty(lang: str) -> Reply:
     """The hint for a message with nothing to search."""
     return Reply(text(lang, "empty"))

@@ -29,6 +29,7 @@ from .web import health
 
 log = logging.getLogger(__name__)
 RECORDING_SECONDS = 0.5  # how long a question being recorded by another replica is waited for
+INLINE_RESULTS = 5  # excerpts offered to an inline query
 
 
 def clean_input(question: str) -> str:
@@ -144,7 +145,7 @@ class AnswerService:
 
     def inline_hits(self, question: str) -> list[Hit]:
         question = clean_input(question)[: self.settings.max_question_chars]
-        return self.engine.search(question, k=5) if question else []
+        return self.engine.search(question, k=INLINE_RESULTS) if question else []
 
     async def stats(self, lang: str) -> str:
         return render.stats(await self.calls.stats(), lang)

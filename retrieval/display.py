@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .addresses import is_web_address
+
 
 def join_adjacent(text: str, spans) -> list[tuple[int, int]]:
     """Spans separated only by spaces merged into one, so "Minsk Automobile Plant" is marked as a whole."""
@@ -31,9 +33,11 @@ def mark_spans(text: str, spans, before: str, after: str, escape: Callable[[str]
 
 
 def plain_citation(hit, paragraph: str) -> str:
-    """Title · publisher · date · `paragraph` (the paragraph's label, in the reader's language), empty parts
-    left out."""
-    parts = [hit.source.title, hit.source.publisher, hit.source.date, paragraph]
+    """Title (its address, when it has a web address) · publisher · date · `paragraph` (the paragraph's
+    label, in the reader's language), empty parts left out."""
+    url = hit.source.url
+    title = f"{hit.source.title} ({url})" if is_web_address(url) else hit.source.title
+    parts = [title, hit.source.publisher, hit.source.date, paragraph]
     return " · ".join(part for part in parts if part)
 
 

@@ -11,7 +11,7 @@ closest in meaning. What comes out (`Scored`) is what `decision` answers or refu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import numpy as np
@@ -34,7 +34,7 @@ TRANSLATED_CANDIDATES = 1000
 # Candidates whose best sentence is compared with the question: the closest passages in meaning and the
 # best by words, this many of each (the rest keep the passage's cosine; they rank too low to matter).
 SENTENCE_CANDIDATES = 32
-# Candidates best by words whose sentences are read for the decision (`decision.Sentences`); their analysis
+# Candidates best by words whose sentences are read for the decision (`Sentences`); their analysis
 # serves the excerpt too.
 WORD_FOCUS = 3
 # A question word one of those candidates lacks counts in part when its closest word there is closer than
@@ -42,8 +42,8 @@ WORD_FOCUS = 3
 # "factory" (0.68), "утраченным" in one saying "потерянный" (0.74). Unrelated words reach 0.3–0.4;
 # chosen among 0.3, 0.4 and 0.5 on the calibration split (docs/decisions.md).
 NEAR_FLOOR = 0.4
-# Passages whose analysis is kept (a few kB each).
-ANALYSED_PASSAGES = 4096
+# Passages whose analysis is kept (about 14 kB each: some 14 MB an engine).
+ANALYSED_PASSAGES = 1024
 
 # A translation's BM25 against a word's as written, in the fused score (and in choosing the candidates whose
 # sentences are read).
@@ -95,7 +95,7 @@ class Sentences(NamedTuple):
 
 def word_scores(bm25: np.ndarray, translated_bm25: np.ndarray, translation_weight: float = TRANSLATION_WEIGHT):
     """What the words say of each candidate: BM25 of the question's words as written plus a share of their
-    translations' (the fused ranking, and the engine's choice of candidates whose sentences are read)."""
+    translations' (the fused ranking, and the choice of candidates whose sentences are read)."""
     return bm25 + translation_weight * translated_bm25
 
 
@@ -114,17 +114,15 @@ class Scorer:
         self._russian = russian  # per passage: whether its article is Russian
         self._term_languages = _term_languages(index.postings, russian)
         # the analysed tokens of the passages read lately: the leading passages of one question are often
-        # those of the next, and a search reads each again for its excerpt
-        self.tokens = lru_cache(maxsize=ANALYSED_PASSAGES)(self._analysed)
-
-    def _analysed(self, passage_id: int) -> tuple[Token, ...]:
-        return tuple(self.analyzer.analyze(self.texts[passage_id]))
+        # those of the next, and a search reads each again for its excerpt (a function of the analyser and
+        # the texts, not of the scorer, so that a replaced engine is freed at once)
+        self.tokens = lru_cache(maxsize=ANALYSED_PASSAGES)(partial(_analysed, analyzer, texts))
 
     def parse(self, question: str) -> Query:
         """The question analysed, its ordinary words translated through the bridge (the question itself is
         not encoded: nothing here needs its vector)."""
         words, written = self._translatable(question)
-        return self._parse(question, words, written, encoder.encode(word_texts(written)))
+        return self._parse(question, words, written, encoder.encode(word_texts(written), remember=True))
 
     def _translatable(self, question: str) -> tuple[dict, dict[str, str]]:
         """The question's words, and those the bridge can translate (as written → their terms): into this
@@ -173,7 +171,7 @@ class Scorer:
         if vector is None:  # the question and its words in one call: a call costs more than a few words
             vector, word_vectors = encode_question(question, word_texts(written))
         else:
-            word_vectors = encoder.encode(word_texts(written))
+            word_vectors = encoder.encode(word_texts(written), remember=True)
         query = self._parse(question, words, written, word_vectors)
         word_vector = dict(zip(written.values(), word_vectors))
         lexical = self.index.candidate_scores(list(query.terms))
@@ -249,10 +247,14 @@ def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, n
     those of `words`, in one encoder call."""
     question = question[:MAX_QUESTION_CHARS]
     texts = ([question] if question.strip() else []) + list(words)
-    vectors = encoder.encode(texts)
+    vectors = encoder.encode(texts, remember=True)
     if not question.strip():
         return np.zeros(encoder.DIMENSIONS, dtype=np.float32), vectors
     return vectors[0], vectors[1:]
+
+
+def _analysed(analyzer: Analyzer, texts: list[str], passage_id: int) -> tuple[Token, ...]:
+    return tuple(analyzer.analyze(texts[passage_id]))
 
 
 def _leading(words: np.ndarray, cosine: np.ndarray, count: int) -> np.ndarray:

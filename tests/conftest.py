@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from lab.cli import DEFAULT_XQUAD as XQUAD  # noqa: F401 - where the data sets beside the project are
 from retrieval import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
-XQUAD = ROOT.parent / "shared" / "xquad"
 # XQuAD lives beside the project, not in it: where it is absent its tests say so and are not run.
 needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(),
                                  reason=f"needs XQuAD, not found at {XQUAD} (the data sets beside the project)")

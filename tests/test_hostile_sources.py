@@ -351,7 +351,7 @@ def test_a_feed_date_out_of_range_is_left_empty(site, corpus):
         b"</feed>", "application/atom+xml")
     report = ingest.add_feed(corpus, site.url("/year-one.xml"), dry_run=True, fetching=LOCAL)
     assert report.added[0].article.date == ""
-    assert "left empty, not stated by the source: date" in "\n".join(report.lines())
+    assert "left empty, not stated by the source: publisher, date" in "\n".join(report.lines())
 
 
 # --- generated servers: any status, headers and body end in an article or one SourceError ------------------

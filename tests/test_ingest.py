@@ -82,7 +82,7 @@ def test_add_writes_the_article_and_appends_the_entry_keeping_the_manifest(site,
     assert (tractors.date, tractors.publisher, tractors.url) == ("", "", "")
     lines = "\n".join(report.lines())
     assert "date: 2025-07-09 (from the page's metadata)" in lines
-    assert "left empty, not stated by the source: date, publisher, url" in lines
+    assert "left empty, not stated by the source: publisher, date, url" in lines
     hit = report.engine.search("Сколько комбайнов поставит Гомсельмаш?")[0]  # served at once, across languages
     assert hit.doc_id == gomselmash.id and "300 combine harvesters" in hit.passage
 

@@ -183,7 +183,8 @@ def test_the_work_of_one_question_is_bounded(engine, monkeypatch):
     analysed, encoded = [], []
     analyze, encode = engine.analyzer.analyze_question, encoder.encode
     monkeypatch.setattr(engine.analyzer, "analyze_question", lambda text: analysed.append(len(text)) or analyze(text))
-    monkeypatch.setattr(encoder, "encode", lambda texts: encoded.append([len(t) for t in texts]) or encode(texts))
+    monkeypatch.setattr(encoder, "encode",
+                        lambda texts, **options: encoded.append([len(t) for t in texts]) or encode(texts, **options))
     rng = random.Random(3)
     chain = "-".join("".join(rng.choice("абвгдежзиклмнопрстуфх") for _ in range(5)) for _ in range(17_000))
     distinct = " ".join(f"w{i}x" for i in range(15_000))

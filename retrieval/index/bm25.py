@@ -55,10 +55,6 @@ class Postings:
         term_ids = np.repeat(np.arange(len(self.terms)), np.diff(self.indptr))
         return term_ids, self.doc_ids.astype(np.int64), self.tfs.astype(np.int64)
 
-    def renumbered(self, new_ids: np.ndarray, passages: int) -> "Postings":
-        """These postings with passage i renamed `new_ids[i]` (−1: dropped), in a corpus of `passages`."""
-        return self.combine([(self.terms, new_ids, *self.triples())], passages)
-
     @classmethod
     def combine(cls, parts: list[tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
                 passages: int) -> "Postings":

@@ -72,7 +72,8 @@ def backend():
 
 
 ONE_THREAD_CHARS = 4000  # texts this short in all (a question and its words) are encoded on one thread
-REMEMBERED_CALLS = 2048  # such calls remembered (a few vectors each: about 10 MB at most)
+REMEMBERED_CALLS = 1024  # question calls remembered, of at most REMEMBERED_TEXTS texts each: at 2 kB a
+REMEMBERED_TEXTS = 16  # vector, 32 MB at the very most (a question and its words take a few)
 
 
 def blas_threads(model, threads: int | None = None):
@@ -88,21 +89,23 @@ def warm_up() -> None:
     threading.Thread(target=_loaded, name="encoder-warm-up", daemon=True).start()
 
 
-def encode(texts: list[str]) -> np.ndarray:
-    """Unit vectors (float32, len(texts) × 512) of `texts`. A call as short as a question (a question and its
-    words) is remembered: the same question comes back as its next page, from another user, or to another
-    corpus, and the same texts give the same vectors (read-only: they are shared)."""
+def encode(texts: list[str], remember: bool = False) -> np.ndarray:
+    """Unit vectors (float32, len(texts) × 512) of `texts`. With `remember` (a question and its words), a call
+    of at most REMEMBERED_TEXTS short texts is kept: the same question comes back as its next page, from
+    another user, or to another corpus, and the same texts give the same vectors. Remembered vectors are
+    shared, so they are read-only."""
     if not texts:
         return np.empty((0, DIMENSIONS), dtype=np.float32)
     # the tokenizer encodes to UTF-8 and fails on lone surrogates, which a question can carry
     clean = tuple(text.encode("utf-8", "replace").decode("utf-8") for text in texts)
-    if sum(map(len, clean)) <= ONE_THREAD_CHARS:
-        return _encode_short(clean)
-    return _encode(clean, None)
+    short = sum(map(len, clean)) <= ONE_THREAD_CHARS
+    if remember and short and len(clean) <= REMEMBERED_TEXTS:
+        return _remembered(clean)
+    return _encode(clean, 1 if short else None)
 
 
 @lru_cache(maxsize=REMEMBERED_CALLS)
-def _encode_short(texts: tuple[str, ...]) -> np.ndarray:
+def _remembered(texts: tuple[str, ...]) -> np.ndarray:
     vectors = _encode(texts, 1)
     vectors.setflags(write=False)
     return vectors

@@ -149,8 +149,8 @@ def load(path: Path, key: IndexKey) -> SavedIndex | None:
                         _vectors(arrays["bridge_vectors"], arrays["bridge_scales"], len(bridge_terms), "bridge words"))
         index = glossary = None
         if meta.get("terms_key") == key.terms:
-            postings = Postings(_terms(meta.get("terms")), arrays["indptr"], arrays["doc_ids"], arrays["tfs"],
-                                len(passages))
+            postings = Postings(terms=_terms(meta.get("terms")), indptr=arrays["indptr"], doc_ids=arrays["doc_ids"],
+                                tfs=arrays["tfs"], passages=len(passages))
             _check(postings)
             index, glossary = BM25Index(postings), CompiledGlossary.from_json(meta.get("glossary"))
         return SavedIndex(key=key, articles=articles, passages=passages, vectors=vectors, sentences=sentences,

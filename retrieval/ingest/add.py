@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import corpus
 from ..addresses import is_web_address
 from ..engine import Engine
 from ..errors import CorpusError
@@ -24,7 +25,7 @@ from .extract import Article, extract, storable, warm_up, without_bad_references
 from .fetch import FEED_TYPES, Fetching, SourceError, fetch
 
 log = logging.getLogger(__name__)
-FIELDS = ("title", "date", "publisher", "language", "url")
+FIELDS = tuple(name for name in corpus.FIELDS if name not in ("id", "file"))  # what a source may state
 MAX_FEED_ENTRIES = 20  # new entries taken from one feed in one run; the rest wait for the next
 FIRST_FEED_DATE = dt.date(1995, 1, 1)  # before this (htmldate's own floor), a feed's date is no news date
 

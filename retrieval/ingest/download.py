@@ -94,7 +94,8 @@ def _body(source: str, response: httpx.Response, accept: tuple[str, ...], max_by
                 raise SourceError(source, f"is more than {limit}")
     except zlib.error:
         raise SourceError(source, f"cannot be read (its {encoding} compression is broken)") from None
-    return Fetched(source, str(response.url), content_type, bytes(data), response.charset_encoding or "")
+    return Fetched(source=source, url=str(response.url), content_type=content_type, data=bytes(data),
+                   charset=response.charset_encoding or "")
 
 
 def _inflated(raw: Iterator[bytes], compressed: bool, max_bytes: int) -> Iterator[bytes]:

@@ -122,8 +122,8 @@ def _from_text(fetched: Fetched) -> Article:
         found["publisher"] = "from the text's 'Source:' line"
     if fetched.url:
         found["url"] = "where it was read from"
-    return Article(fetched.source, text.strip() + "\n", cleaned.paragraphs, date=cleaned.date,
-                   publisher=cleaned.source, url=fetched.url, found=found)
+    return Article(source=fetched.source, text=text.strip() + "\n", paragraphs=cleaned.paragraphs,
+                   date=cleaned.date, publisher=cleaned.source, url=fetched.url, found=found)
 
 
 def _from_html(fetched: Fetched) -> Article:
@@ -161,8 +161,8 @@ def _from_html(fetched: Fetched) -> Article:
     if fetched.url:
         found["url"] = "where it was read from"
     text = "\n\n".join(paragraphs) + "\n"
-    return Article(fetched.source, text, clean_article(text).paragraphs, title=title, date=date,
-                   publisher=publisher, url=fetched.url, found=found)
+    return Article(source=fetched.source, text=text, paragraphs=clean_article(text).paragraphs, title=title,
+                   date=date, publisher=publisher, url=fetched.url, found=found)
 
 
 def _publisher(site_name: str, url: str) -> tuple[str, str]:

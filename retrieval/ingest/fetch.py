@@ -57,6 +57,6 @@ def _read_file(source: str, max_bytes: int) -> Fetched:
             raise SourceError(source, "no such file")
         if path.stat().st_size > max_bytes:
             raise SourceError(source, f"is more than the {max_bytes / 2**20:.0f} MB limit")
-        return Fetched(source, "", "", path.read_bytes())
+        return Fetched(source=source, url="", content_type="", data=path.read_bytes())
     except OSError as error:
         raise SourceError(source, f"cannot be read ({error.strerror})") from None

@@ -62,8 +62,8 @@ def _last_segment(url: str) -> str:
 def entry(doc_id: str, article: Article) -> str:
     """The manifest entry, every field of `corpus.FIELDS` in its order and in the layout of the existing
     entries: free text quoted (a JSON string is YAML), names, paths, dates and languages bare."""
-    values = {"id": doc_id, "file": f"{ARTICLES}/{doc_id}.txt", "title": article.title,
-              "publisher": article.publisher, "date": article.date, "language": article.language, "url": article.url}
+    values = {"id": doc_id, "file": f"{ARTICLES}/{doc_id}.txt"}
+    values |= {name: getattr(article, name) for name in FIELDS if name not in values}
     shown = {name: value if name in BARE and value else json.dumps(value, ensure_ascii=False)
              for name, value in values.items()}
     return "\n" + "".join(f"{'-' if i == 0 else ' '} {name}: {shown[name]}\n" for i, name in enumerate(FIELDS))

@@ -74,7 +74,9 @@ def word_token(text: str, start: int, end: int) -> RawToken | None:
     """`text[start:end]` as a word token, or None when nothing is left of it once normalised."""
     raw = text[start:end]
     norm = normalise_word(raw)
-    return RawToken(start, end, norm, _script(norm), raw[:1].isupper()) if norm else None
+    if not norm:
+        return None
+    return RawToken(start=start, end=end, norm=norm, script=_script(norm), capitalised=raw[:1].isupper())
 
 
 def tokenize(text: str) -> list[RawToken]:
@@ -83,7 +85,8 @@ def tokenize(text: str) -> list[RawToken]:
     tokens = []
     for match in _TOKEN_RE.finditer(text):
         if match.lastgroup == "number":
-            tokens.append(RawToken(match.start(), match.end(), normalise_number(match.group()), "number", False))
+            tokens.append(RawToken(start=match.start(), end=match.end(), norm=normalise_number(match.group()),
+                                   script="number", capitalised=False))
         elif token := word_token(text, match.start(), match.end()):
             tokens.append(token)
     return tokens
