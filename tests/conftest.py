@@ -9,8 +9,14 @@ import pytest
 
 from lab.cli import DEFAULT_XQUAD as XQUAD  # noqa: F401 - where the data sets beside the project are
 from retrieval import Engine
+from retrieval.corpus import Document
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def article(doc_id: str, language: str, paragraphs: tuple[str, ...]) -> Document:
+    """An article with no metadata but its language, for corpora built in a test."""
+    return Document(id=doc_id, title="", publisher="", date="", language=language, url="", paragraphs=paragraphs)
 # XQuAD lives beside the project, not in it: where it is absent its tests say so and are not run.
 needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(),
                                  reason=f"needs XQuAD, not found at {XQUAD} (the data sets beside the project)")

@@ -20,7 +20,8 @@ from conftest import ROOT
 def hit(excerpt="MAZ signed <an> agreement & more", spans=((0, 3), (16, 25)), url="", doc_id="doc-1", **fields):
     values = dict(paragraph=3, passage=excerpt, excerpt=excerpt, spans=spans, score=1.0)
     values.update(fields)
-    return Hit(Source(doc_id, "Title <1>", "BelTA", "2025-07-07", url, "en"), **values)
+    return Hit(source=Source(doc_id=doc_id, title="Title <1>", publisher="BelTA", date="2025-07-07", url=url,
+                             language="en"), **values)
 
 
 def test_excerpt_is_escaped_and_matched_words_bold():
@@ -216,7 +217,7 @@ async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to
 
     from telegram import Chat, Message
 
-    from bot import callbacks, handlers
+    from bot import handlers
     from bot.config import Settings
     from bot.context import BotData
     from bot.service import AnswerService

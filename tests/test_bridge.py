@@ -6,7 +6,8 @@ import numpy as np
 from retrieval import Engine
 from retrieval.index import encoder
 from retrieval.index.bridge import Bridge, word_texts
-from retrieval.corpus import Corpus, Document
+from retrieval.corpus import Corpus
+from conftest import article
 
 PARAGRAPHS = ("The trade agreement between the two plants was signed in July.",
               "The weather at the fair was hot and dry.",
@@ -14,7 +15,7 @@ PARAGRAPHS = ("The trade agreement between the two plants was signed in July.",
 
 
 def _engine() -> Engine:
-    return Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", PARAGRAPHS),)))
+    return Engine.build(Corpus(None, (article("a", "en", PARAGRAPHS),)))
 
 
 def test_an_ordinary_word_meets_its_translation_without_a_glossary():
@@ -91,7 +92,7 @@ def test_when_no_word_matches_the_excerpt_is_the_window_closest_in_meaning():
 def test_translations_bring_at_most_their_share_of_candidates(monkeypatch):
     from retrieval import scoring
     passages = tuple(f"The agreement number {n} was signed in Minsk." for n in range(20))
-    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", passages),)))
+    engine = Engine.build(Corpus(None, (article("a", "en", passages),)))
     monkeypatch.setattr(scoring, "DENSE_CANDIDATES", 1)
     assert len(engine.score("соглашение").ids) == 20
     monkeypatch.setattr(scoring, "TRANSLATED_CANDIDATES", 3)

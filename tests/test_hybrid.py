@@ -10,9 +10,9 @@ from hypothesis import given, settings, strategies as st
 
 from retrieval import Engine
 from retrieval.index import encoder, indexfile
-from retrieval.corpus import Corpus, Document
+from retrieval.corpus import Corpus
 from retrieval.decision import DEFAULT_RULE
-from conftest import ROOT, XQUAD, needs_xquad
+from conftest import ROOT, XQUAD, article, needs_xquad
 
 
 
@@ -46,7 +46,7 @@ def test_questions_on_other_subjects_are_refused_by_the_project_corpus(engine):
 def test_a_cross_language_excerpt_is_the_closest_sentence_and_marks_only_real_matches():
     text = ("The new tram for Yekaterinburg was shown at the fair. The weather in July was hot and dry. "
             "Belarus plans to build a light passenger aircraft with Russian partners.")
-    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", (text, "Trucks and MAZ.")),)))
+    engine = Engine.build(Corpus(None, (article("a", "en", (text, "Trucks and MAZ.")),)))
     hit = engine.search("Какой самолёт собирается производить Беларусь?", k=1)[0]
     assert hit.excerpt == "Belarus plans to build a light passenger aircraft with Russian partners."
     assert [hit.excerpt[a:b] for a, b in hit.spans] == ["Belarus"]
@@ -57,7 +57,7 @@ def test_a_cross_language_excerpt_is_the_closest_sentence_and_marks_only_real_ma
 def test_the_decision_weighs_question_words_gathered_in_one_sentence():
     from retrieval.excerpt import gathered_weight
     gathered, scattered = "Trams carry people. Trucks are slow.", "Trams are green. Trucks carry cargo. People walk."
-    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", (gathered, scattered)),)))
+    engine = Engine.build(Corpus(None, (article("a", "en", (gathered, scattered)),)))
     query = engine.parse("Which trams carry people?")
     total = sum(word.weight for word in query.words)
     assert gathered_weight(gathered, engine.analyzer.analyze(gathered), query) == pytest.approx((total, total))
@@ -67,8 +67,8 @@ def test_the_decision_weighs_question_words_gathered_in_one_sentence():
 
 def test_the_decision_weights_follow_the_languages_of_the_candidates():
     from retrieval.decision import regime
-    english = Document("en", "", "", "", "en", "", ("The tram carries people to the fair.",))
-    russian = Document("ru", "", "", "", "ru", "", ("Трамвай везёт людей на выставку.",))
+    english = article("en", "en", ("The tram carries people to the fair.",))
+    russian = article("ru", "ru", ("Трамвай везёт людей на выставку.",))
     one_language, both = Engine.build(Corpus(None, (english,))), Engine.build(Corpus(None, (english, russian)))
     assert regime(one_language.score("Whom does the tram carry?")) == 0
     assert regime(one_language.score("Кого везёт трамвай?")) == 2
@@ -137,7 +137,7 @@ def test_across_languages_the_meaning_weighs_more_in_the_ranking():
     from dataclasses import replace
     from retrieval.decision import decide, regime
     passages = ("The tram carries people to the fair.", "Trucks were shown at the exhibition in July.")
-    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", passages),)))
+    engine = Engine.build(Corpus(None, (article("a", "en", passages),)))
     scored = engine.score("Кого везёт трамвай на выставку?")
     assert regime(scored) == 2 and len(scored.ids) == 2
     crafted = replace(scored, bm25=np.array([1.0, 0.4]), translated_bm25=np.zeros(2), cosine=np.array([0.3, 0.45]),
@@ -234,7 +234,7 @@ def test_the_closest_passages_are_the_exact_closest_in_a_small_and_a_large_corpu
 def test_the_near_weight_counts_a_lacking_word_by_its_closest_word_in_the_passage():
     """"plant" and "vehicles" are not in the passage, but "factory" and "trucks" are close to them (cosine
     about 0.68): they count in part; "weather" is close to nothing there (about 0.3) and counts nothing."""
-    engine = Engine.build(Corpus(None, (Document("a", "", "", "", "en", "", (
+    engine = Engine.build(Corpus(None, (article("a", "en", (
         "The factory builds heavy trucks.", "Cats sleep all day long.")),)))
     near = engine.score("Which plant builds vehicles?")
     weight = {min(word.terms): word.weight for word in near.query.words}

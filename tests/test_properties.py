@@ -64,7 +64,8 @@ async def _ask_once(engine, text: str, lang: str):
 @given(corpus_text, st.lists(st.tuples(st.integers(-5, 60), st.integers(-5, 60)), max_size=8), corpus_text,
        corpus_text)
 def test_rendering_any_hit_is_valid(excerpt, spans, title, url):
-    hit = Hit(Source("d", title, "<pub>", "2025-01-01", url, "en"), 1, excerpt, excerpt, tuple(spans), 1.0)
+    source = Source(doc_id="d", title=title, publisher="<pub>", date="2025-01-01", url=url, language="en")
+    hit = Hit(source=source, paragraph=1, passage=excerpt, excerpt=excerpt, spans=tuple(spans), score=1.0)
     for text in (render.render_hits([hit] * 3, "ru"), render.paragraph(Paragraph(hit.source, 1, excerpt * 50), "en")):
         check_telegram_html(text)
         assert render.telegram_length(text) <= 4096

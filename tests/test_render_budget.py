@@ -16,11 +16,13 @@ LIMIT = 4096
 
 
 def hit(excerpt="MAZ signed an agreement", title="", publisher="BelTA", url="", spans=((0, 3),), paragraph=1):
-    return Hit(Source("d", title, publisher, "2025-07-07", url, "en"), paragraph, excerpt, excerpt, spans, 1.0)
+    source = Source(doc_id="d", title=title, publisher=publisher, date="2025-07-07", url=url, language="en")
+    return Hit(source=source, paragraph=paragraph, passage=excerpt, excerpt=excerpt, spans=spans, score=1.0)
 
 
 def document(title, url="", publisher="BelTA", number=0):
-    return Source(f"d{number}", title or "First paragraph.", publisher, "2025-07-07", url, "en")
+    return Source(doc_id=f"d{number}", title=title or "First paragraph.", publisher=publisher, date="2025-07-07",
+                  url=url, language="en")
 
 
 def check(message: str) -> str:
@@ -92,4 +94,4 @@ def test_every_message_kind_fits_and_is_valid(rows, lang, first, notice_text):
     check(render.sources([document(title, url, publisher, i) for i, (_, title, publisher, url, _) in enumerate(rows)],
                          lang))
     questions = [(excerpt, i) for i, (excerpt, *_rest) in enumerate(rows)]
-    check(render.stats(Stats(len(rows), 1, 2, 3, questions, questions[::-1]), lang))
+    check(render.stats(Stats(questions=len(rows), unanswered=1, up=2, down=3, top=questions, missed=questions[::-1]), lang))
