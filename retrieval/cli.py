@@ -7,12 +7,11 @@ import json
 import sys
 from pathlib import Path
 
-from . import textio
-from .engine import DEFAULT_CORPUS, HITS, Engine, Hit
-from .index.encoder import EncoderMissing
-from .errors import CorpusError
+from . import ingest, textio
 from .display import plain_hit
-from .ingest import MAX_FEED_ENTRIES, Fetching
+from .engine import DEFAULT_CORPUS, HITS, Engine, Hit
+from .errors import CorpusError
+from .index.encoder import EncoderMissing
 
 
 def format_hits(hits: list[Hit]) -> str:
@@ -48,8 +47,6 @@ def _search(args: argparse.Namespace) -> int:
 
 def _add(args: argparse.Namespace) -> int:
     """Each source and feed succeeds or fails on its own: 0 when none was refused, 1 when some were."""
-    from . import ingest
-
     if not args.sources and not args.feed:
         print("error: give one or more pages, files or URLs, or --feed URL", file=sys.stderr)
         return 2
@@ -88,10 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--feed", action="append", metavar="URL", help="an RSS or Atom feed: add its new entries")
     add.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="corpus folder (documents.yaml)")
     add.add_argument("--dry-run", action="store_true", help="show what would be added; write nothing")
-    add.add_argument("--timeout", type=float, default=Fetching.timeout,
-                     help=f"seconds for a whole download, redirects included (default {Fetching.timeout:g})")
-    add.add_argument("--max-entries", type=int, default=MAX_FEED_ENTRIES,
-                     help=f"new entries taken from each feed (default {MAX_FEED_ENTRIES}; the rest wait for the next run)")
+    add.add_argument("--timeout", type=float, default=ingest.Fetching.timeout,
+                     help=f"seconds for a whole download, redirects included (default {ingest.Fetching.timeout:g})")
+    add.add_argument("--max-entries", type=int, default=ingest.MAX_FEED_ENTRIES,
+                     help=f"new entries taken from each feed (default {ingest.MAX_FEED_ENTRIES}; the rest wait for "
+                          "the next run)")
     add.add_argument("--allow-loopback", action="store_true",
                      help="let addresses on this machine (127.0.0.1, ::1) be fetched: for tests and local use")
     add.set_defaults(run=_add)
