@@ -13,6 +13,7 @@ loads it and answers real questions with the whole search, question encoding inc
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import statistics
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from razdel import sentenize
 
-from retrieval.index import indexfile
+from retrieval.index import indexfile, vectorcache
 from retrieval.corpus import load_corpus
 from retrieval.text.passages import MAX_PASSAGE_CHARS
 from .squad import load_squad
@@ -91,8 +92,8 @@ def build_step(folder: Path, questions: list[str], baseline_queries: int) -> dic
     from rank_bm25 import BM25Okapi
 
     from retrieval.index.bm25 import top_k
-    from retrieval.building import encode_passages
     from retrieval.engine import Engine
+    from retrieval.index.composed import encode_passages
 
     started = time.perf_counter()
     engine = Engine.load(folder)
@@ -189,8 +190,9 @@ def _child(step: str, folder: Path, questions: list[str], baseline_queries: int,
     payload = json.dumps({"step": step, "folder": str(folder), "questions": questions,
                           "baseline_queries": baseline_queries, "new_article": new_article,
                           "other_language": list(other_language)})
+    cold = {**os.environ, vectorcache.PATH_ENV: str(folder.parent / "vectors.sqlite3")}  # built as if first
     result = subprocess.run([sys.executable, "-m", "lab.bench"], input=payload, capture_output=True,
-                            text=True, check=True)
+                            text=True, check=True, env=cold)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

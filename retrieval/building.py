@@ -10,10 +10,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .corpus import Corpus
-from .index import composed, encoder, indexfile
+from .index import composed, encoder, indexfile, vectorcache
 from .index.bm25 import BM25Index, Postings
 from .index.bridge import Bridge, count_terms
-from .index.sentences import SentenceVectors
+from .index.sentences import SentenceVectors, offsets
 from .text.analysis import Analyzer
 from .text.passages import Passage, split_document
 
@@ -77,19 +77,32 @@ def build(corpus: Corpus, analyzer: Analyzer | None = None, reuse: indexfile.Sav
                  sentences=sentences, bridge=bridge)
 
 
-def encode_passages(texts: list[str], batch: int = 256) -> tuple[np.ndarray, SentenceVectors]:
+def encode_passages(texts: list[str]) -> tuple[np.ndarray, SentenceVectors]:
     """The passages' unit vectors as the saved index holds them (int8 precision, so a fresh build and a
-    loaded index rank alike), and their sentences' (`composed`: one encoder pass gives both), with a
-    progress line on a terminal (a large corpus takes minutes)."""
-    vectors = np.empty((len(texts), encoder.DIMENSIONS), dtype=np.float32)
-    sentences = [SentenceVectors.empty()]
-    show = sys.stderr.isatty() and len(texts) > 2 * batch
-    for start in range(0, len(texts), batch):
-        vectors[start:start + batch], sentence_vectors, counts = composed.encode_passages(texts[start:start + batch])
-        sentences.append(SentenceVectors.of(sentence_vectors, counts))
-        if show:
-            print(f"\rencoding passages: {min(start + batch, len(texts))}/{len(texts)}", end="", file=sys.stderr,
-                  flush=True)
-    if show:
-        print(file=sys.stderr)
-    return encoder.as_saved(vectors), SentenceVectors.join(sentences)
+    loaded index rank alike), and their sentences' (`composed`: one encoder pass gives both). Passages the
+    vector cache holds are not encoded; the rest are, with a progress line on a terminal (a large corpus
+    takes minutes)."""
+    found = vectorcache.cache().vectors(vectorcache.PASSAGE, texts, _encoded, progress=_progress)
+    if not found:
+        return np.empty((0, encoder.DIMENSIONS), dtype=np.float32), SentenceVectors.empty()
+    vectors = encoder.dequantise(np.stack([rows[0] for rows, _ in found]),
+                                 np.array([scales[0] for _, scales in found], dtype=np.float32))
+    sentences = SentenceVectors(np.concatenate([rows[1:] for rows, _ in found]),
+                                np.concatenate([scales[1:] for _, scales in found]),
+                                offsets(np.array([len(scales) - 1 for _, scales in found])))
+    return vectors, sentences
+
+
+def _encoded(texts: list[str]) -> list[vectorcache.Quantised]:
+    """Per passage, its vector then its sentences', quantised: what the cache keeps of it."""
+    vectors, sentence_vectors, counts = composed.encode_passages(texts)
+    (rows, scales), (sentence_rows, sentence_scales) = encoder.quantise(vectors), encoder.quantise(sentence_vectors)
+    starts = offsets(counts)
+    return [(np.concatenate([rows[i:i + 1], sentence_rows[starts[i]:starts[i + 1]]]),
+             np.concatenate([scales[i:i + 1], sentence_scales[starts[i]:starts[i + 1]]])) for i in range(len(texts))]
+
+
+def _progress(done: int, missing: int) -> None:
+    if sys.stderr.isatty() and missing > 512:
+        print(f"\rencoding passages: {done}/{missing}", end="\n" if done == missing else "", file=sys.stderr,
+              flush=True)

