@@ -30,8 +30,10 @@ class EncoderMissing(RuntimeError):
     """The encoder package is not installed; says which and how to install it."""
 
 
+@lru_cache(maxsize=1)
 def identity() -> str:
-    """Name and version of the encoder, for the saved index's key: vectors of another version are never mixed."""
+    """Name and version of the encoder, for the saved index's and the vector cache's keys: vectors of another
+    version are never mixed. Read once: reading a package's metadata takes about a millisecond."""
     try:
         return f"{PACKAGE}=={metadata.version(PACKAGE)}"
     except metadata.PackageNotFoundError:
@@ -56,7 +58,10 @@ def _package():
 
 @lru_cache(maxsize=1)
 def _model():
+    from .tokenizer import tokenizer  # here: the tokenizer's tables are kept in the cache, keyed by `identity`
+
     model = _package().USE(threads=max(1, len(os.sched_getaffinity(0))))
+    model._sp = tokenizer()  # restored when it can be: building it was most of the load
     model.encode("")  # loads the weights now, not inside the first question
     return model
 

@@ -65,7 +65,8 @@ class VectorCache:
                 batch: int = 256, progress: Callable[[int, int], None] | None = None) -> list[Quantised]:
         """Each text's vectors: from the cache where held, else from `compute` (called on at most `batch`
         texts at a time, each batch stored as it finishes); `progress(done, missing)` after each batch."""
-        keys = [self._key(kind, text) for text in texts]
+        prefix = f"{encoder.identity()}\0{kind}\0"
+        keys = [_hashed(prefix + text) for text in texts]
         found: list[Quantised | None] = self._get(keys)
         missing = [i for i, got in enumerate(found) if got is None]
         for first in range(0, len(missing), batch):
@@ -78,10 +79,19 @@ class VectorCache:
                 progress(min(first + batch, len(missing)), len(missing))
         return found
 
+    def state(self, name: str) -> bytes | None:
+        """What `keep` stored under `name` for this encoder version, or None."""
+        found = self._run(lambda db: db.execute("SELECT data FROM state WHERE key = ?",
+                                                (self._key("state", name),)).fetchone())
+        return found[0] if found and isinstance(found[0], bytes) else None
+
+    def keep(self, name: str, data: bytes) -> None:
+        """Keep `data` under `name` for this encoder version (what a start would otherwise compute)."""
+        self._run(lambda db: db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (self._key("state", name), data)))
+
     @staticmethod
     def _key(kind: str, text: str) -> bytes:
-        return hashlib.blake2b(f"{encoder.identity()}\0{kind}\0{text}".encode("utf-8", "surrogatepass"),
-                               digest_size=20).digest()
+        return _hashed(f"{encoder.identity()}\0{kind}\0{text}")
 
     def _get(self, keys: list[bytes]) -> list[Quantised | None]:
         held: dict[bytes, Quantised] = {}
@@ -121,8 +131,13 @@ class VectorCache:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a power cut may lose the last entries, never the file
         db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, rows BLOB, scales BLOB) WITHOUT ROWID")
+        db.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, data BLOB)")
         self._connection = db
         return db
+
+
+def _hashed(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest()
 
 
 def _decoded(data: bytes, scales: bytes) -> Quantised | None:
