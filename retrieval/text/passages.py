@@ -8,6 +8,7 @@ excerpt chosen from one is a readable quote, and each keeps its article and para
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from razdel import sentenize
 
@@ -28,10 +29,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [(s.start, s.stop) for s in sentenize(text)]
 
 
-def passage_sentence_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)
+def passage_sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """The sentences of a passage as the index encodes them and excerpts are cut from them: razdel's, or the
-    whole text when it finds none."""
-    return sentence_spans(text) or [(0, len(text))]
+    whole text when it finds none. Remembered for the passages searched most: the leading candidates'
+    sentences are read for every question, and splitting them was a third of a question's scoring."""
+    return tuple(sentence_spans(text)) or ((0, len(text)),)
 
 
 def split_paragraph(text: str) -> list[tuple[int, int]]:
