@@ -27,6 +27,15 @@ needs_xquad = pytest.mark.skipif(not (XQUAD / "xquad.ru.dev.json").exists(),
                                  reason=f"needs XQuAD, not found at {XQUAD} (the data sets beside the project)")
 
 
+LONGEST_FIRST = ("test_report_split.py", "test_indexfile.py")  # a minute and half a minute on one worker
+
+
+def pytest_collection_modifyitems(items):
+    """The longest modules first: `make test` gives each module to one worker in this order, and a long
+    module started last would run alone after the rest."""
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)
+
+
 def pytest_terminal_summary(terminalreporter):
     """At the end of the run, what was not run here and why, grouped (pytest's -ra lists them one by one)."""
     skipped = terminalreporter.stats.get("skipped", [])

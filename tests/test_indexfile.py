@@ -164,11 +164,11 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
     import sys
     result = subprocess.run(
         [sys.executable, "-m", "lab", "bench", "--source", str(ROOT / "corpus"),
-         "--questions", str(ROOT / "tests" / "questions.yaml"), "--sizes", "60,120", "--queries", "10",
+         "--questions", str(ROOT / "tests" / "questions.yaml"), "--sizes", "20,40", "--queries", "5",
          "--baseline-queries", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
-    assert [int(row[0]) for row in rows] == [60, 120] and all(len(row) == 14 for row in rows)  # passages … serve MiB
+    assert [int(row[0]) for row in rows] == [20, 40] and all(len(row) == 14 for row in rows)  # passages … serve MiB
     assert all(row[7] == row[8] == "nan" for row in rows)  # a corpus folder has no parallel questions
 
 
@@ -334,9 +334,9 @@ def test_bench_many_articles_prints_start_reload_and_add_times():
     import subprocess
     import sys
     result = subprocess.run(
-        [sys.executable, "-m", "lab", "bench", "--articles", "12", "--source", str(ROOT / "corpus"),
+        [sys.executable, "-m", "lab", "bench", "--articles", "3", "--source", str(ROOT / "corpus"),
          "--questions", str(ROOT / "tests" / "questions.yaml")], capture_output=True, text=True, cwd=ROOT,
         timeout=300)
     assert result.returncode == 0, result.stderr
     row = result.stdout.splitlines()[1].split()
-    assert row[:2] == ["12", "120"] and all(float(value) >= 0 for value in row[2:]) and len(row) == 6
+    assert row[:2] == ["3", "30"] and all(float(value) >= 0 for value in row[2:]) and len(row) == 6
