@@ -4,7 +4,9 @@ article, so that adding one article costs only that article."""
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -16,6 +18,11 @@ from .index.bridge import Bridge, count_terms
 from .index.sentences import SentenceVectors, offsets
 from .text.analysis import Analyzer
 from .text.passages import Passage, split_document
+
+log = logging.getLogger(__name__)
+
+PROGRESS_FROM = 512  # passages to encode before a build shows its progress
+PROGRESS_SECONDS = 5
 
 
 class Built(NamedTuple):
@@ -82,7 +89,7 @@ def encode_passages(texts: list[str]) -> tuple[np.ndarray, SentenceVectors]:
     loaded index rank alike), and their sentences' (`composed`: one encoder pass gives both). Passages the
     vector cache holds are not encoded; the rest are, with a progress line on a terminal (a large corpus
     takes minutes)."""
-    found = vectorcache.cache().vectors(vectorcache.PASSAGE, texts, _encoded, progress=_progress)
+    found = vectorcache.cache().vectors(vectorcache.PASSAGE, texts, _encoded, progress=_Progress())
     if not found:
         return np.empty((0, encoder.DIMENSIONS), dtype=np.float32), SentenceVectors.empty()
     vectors = encoder.dequantise(np.stack([rows[0] for rows, _ in found]),
@@ -102,7 +109,19 @@ def _encoded(texts: list[str]) -> list[vectorcache.Quantised]:
              np.concatenate([scales[i:i + 1], sentence_scales[starts[i]:starts[i + 1]]])) for i in range(len(texts))]
 
 
-def _progress(done: int, missing: int) -> None:
-    if sys.stderr.isatty() and missing > 512:
-        print(f"\rencoding passages: {done}/{missing}", end="\n" if done == missing else "", file=sys.stderr,
-              flush=True)
+class _Progress:
+    """A long build's progress: a line redrawn on a terminal, else a log line every PROGRESS_SECONDS (the
+    bot's log, a service's journal)."""
+
+    def __init__(self):
+        self._logged = time.monotonic()
+
+    def __call__(self, done: int, missing: int) -> None:
+        if missing < PROGRESS_FROM:
+            return
+        if sys.stderr.isatty():
+            print(f"\rencoding passages: {done}/{missing}", end="\n" if done == missing else "", file=sys.stderr,
+                  flush=True)
+        elif done == missing or time.monotonic() - self._logged >= PROGRESS_SECONDS:
+            log.info("encoding passages: %d of %d done", done, missing)
+            self._logged = time.monotonic()

@@ -145,3 +145,13 @@ def test_a_damaged_tokenizer_entry_is_built_again(tmp_path, monkeypatch):
     assert tokenizer.tokenizer().encode("МАЗ") == tokenizer.tokenizer().encode("МАЗ")
     assert vectorcache.cache().state(tokenizer.STATE).startswith(b"PK")
     assert len(vectorcache.cache().state(tokenizer.STATE)) > 1_000_000
+
+
+def test_a_long_build_logs_its_progress_and_a_short_one_does_not(monkeypatch, caplog):
+    with caplog.at_level(logging.INFO, logger=building.__name__):
+        _built(monkeypatch, None)
+        assert not caplog.records  # the project corpus is far below PROGRESS_FROM
+        monkeypatch.setattr(building, "PROGRESS_FROM", 1)
+        monkeypatch.setattr(building, "PROGRESS_SECONDS", 0)
+        passages = len(_built(monkeypatch, None)[0])
+    assert [r.getMessage() for r in caplog.records] == [f"encoding passages: {passages} of {passages} done"]

@@ -122,20 +122,28 @@ class Bridge:
         """For each word (as the question writes it → its term) with its vector (the encoder's, of
         `word_texts`), the corpus terms of the other script that mean it, closest first, and for a word the
         corpus does not hold, the closest term of its own script; none for a word with no close enough term."""
-        found = {}
-        for (word, term), vector in zip(words.items(), vectors):
-            found[word] = self._closest(not _cyrillic(word), vector, TRANSLATIONS, MIN_SIMILARITY)
-            if term not in self._held:
-                found[word] += self._closest(_cyrillic(word), vector, 1, SAME_SCRIPT_SIMILARITY)
-        return found
+        items = list(words.items())
+        other: dict[str, tuple[str, ...]] = {}
+        own: dict[str, tuple[str, ...]] = {}
+        for cyrillic in (True, False):  # one matrix product a script: the vocabulary's vectors read once
+            rows, candidates = self._by_script[cyrillic]
+            asking = [i for i, (word, term) in enumerate(items)
+                      if _cyrillic(word) != cyrillic or term not in self._held]
+            if not asking or not len(rows):
+                continue
+            for i, similarity in zip(asking, vectors[asking] @ candidates.T):
+                word = items[i][0]
+                if _cyrillic(word) != cyrillic:
+                    other[word] = self._closest(rows, similarity, TRANSLATIONS, MIN_SIMILARITY)
+                else:
+                    own[word] = self._closest(rows, similarity, 1, SAME_SCRIPT_SIMILARITY)
+        return {word: other.get(word, ()) + own.get(word, ()) for word, _ in items}
 
-    def _closest(self, cyrillic: bool, vector: np.ndarray, count: int, floor: float) -> tuple[str, ...]:
-        """The terms of one script closest to `vector`: at most `count`, at least `floor` close, closest first."""
-        rows, candidates = self._by_script[cyrillic]
-        similarity = candidates @ vector
+    def _closest(self, rows: np.ndarray, similarity: np.ndarray, count: int, floor: float) -> tuple[str, ...]:
+        """The terms (of `rows`, one script's) most similar: at most `count`, at least `floor`, closest first."""
         best = np.argpartition(-similarity, count - 1)[:count] if len(rows) > count else np.arange(len(rows))
         best = best[np.argsort(-similarity[best])]
-        return tuple(self.terms[rows[i]] for i in best if similarity[i] >= floor)
+        return tuple(self.terms[rows[j]] for j in best if similarity[j] >= floor)
 
 
 def _encoded(words: list[str]) -> list[vectorcache.Quantised]:
