@@ -160,27 +160,33 @@ def answer_or_refuse(cases: dict[str, dict[str, list[Case]]]) -> str:
         lines.append(f"  {'direction':22} {'n':>4}  {'words only':>20}  {'words + meaning':>20}")
         for name, direction_cases in directions.items():
             before, after = outcome(direction_cases, WORDS_ONLY), outcome(direction_cases, DEFAULT_RULE)
-            lines.append(f"  {name:22} {len(direction_cases):4}  {_cells(before):>20}  {_cells(after):>20}")
+            lines.append(f"  {name:22} {len(direction_cases):4}  {cells(before):>20}  {cells(after):>20}")
     directions = [name for name in cases["calibration"] if "1 article" not in name]
     shown = None
     for setting, value, rule, in_use in _settings():
         if setting != shown:
             shown = setting
             lines.append(f"calibration split by {setting} (answered/hit@1/refused): {', '.join(directions)}")
-        row = "  ".join(_cells(outcome(cases["calibration"][name], rule)) for name in directions)
+        row = "  ".join(cells(outcome(cases["calibration"][name], rule)) for name in directions)
         lines.append(f"  {value:4.2f}  {row}{'  ← in use' if in_use else ''}")
     return "\n".join(lines)
+
+
+def threshold_rules():
+    """(regime, threshold, the rule with it, whether it is the threshold in use) for every point of each
+    regime's threshold curve, the other regimes held at theirs."""
+    for kind, name in enumerate(REGIMES):
+        chosen = DEFAULT_RULE.thresholds[kind]
+        for value in sorted({*THRESHOLDS, chosen}):
+            thresholds = DEFAULT_RULE.thresholds[:kind] + (value,) + DEFAULT_RULE.thresholds[kind + 1:]
+            yield name, value, replace(DEFAULT_RULE, thresholds=thresholds), value == chosen
 
 
 def _settings():
     """(setting, value, the rule with it, whether it is the value in use) for every point of the curves: each
     regime's threshold, then the other settings, one at a time, the rest held at their values."""
-    for kind, name in enumerate(REGIMES):
-        chosen = DEFAULT_RULE.thresholds[kind]
-        for value in sorted({*THRESHOLDS, chosen}):
-            thresholds = DEFAULT_RULE.thresholds[:kind] + (value,) + DEFAULT_RULE.thresholds[kind + 1:]
-            rule = replace(DEFAULT_RULE, thresholds=thresholds)
-            yield f"threshold where candidates are in {name}", value, rule, value == chosen
+    for name, value, rule, in_use in threshold_rules():
+        yield f"threshold where candidates are in {name}", value, rule, in_use
     for setting, values in (("meaning_min_cosine", MEANING_FLOORS), ("near_share", NEAR_SHARES),
                             ("sure", SURE), ("words_min_probability", WORD_FLOORS),
                             ("shown_coverage", SHOWN_COVERAGES), ("weight_known", COSINE_WEIGHTS),
@@ -190,5 +196,5 @@ def _settings():
             yield setting, value, replace(DEFAULT_RULE, **{setting: value}), in_use
 
 
-def _cells(o: Outcome) -> str:
+def cells(o: Outcome) -> str:
     return f"{o.answered:.3f} {o.hit1:.3f} {o.refused:.3f}"

@@ -14,6 +14,7 @@ from retrieval.cli import run_command
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "questions.yaml"
 DEFAULT_XQUAD = PROJECT_ROOT.parent / "shared" / "xquad"
+DEFAULT_TYDI = PROJECT_ROOT.parent / "shared" / "tydiqa-en"
 
 
 QUALITY_DOC = PROJECT_ROOT / "docs" / "quality.md"
@@ -46,7 +47,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from retrieval import Engine
     from retrieval.corpus import Corpus
 
-    from . import calibration
+    from . import calibration, tydi
     from .evaluation import evaluate_questions, evaluate_xquad, load_questions, project_curve, xquad_questions
 
     tables = []
@@ -73,6 +74,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         show(evaluate_xquad(xquad))
     else:
         print(f"XQuAD not found at {args.xquad}; pass --xquad DIR to include it.")
+    if (args.tydi / tydi.FILE).exists():
+        show(tydi.report(args.tydi))
+    else:
+        print(f"TyDi QA not found at {args.tydi}; pass --tydi DIR to include it.")
     if args.write_docs:
         blocks = "".join(f"```\n{table}\n```\n\n" for table in tables)
         QUALITY_DOC.write_text(QUALITY_HEADER.format(date=datetime.date.today().isoformat()) + "\n" + blocks.rstrip()
@@ -121,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     evaluate.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     evaluate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
+    evaluate.add_argument("--tydi", type=Path, default=DEFAULT_TYDI, help="folder with english_tydiqa_train.json")
     evaluate.add_argument("--write-docs", action="store_true", help=f"also write the tables to {QUALITY_DOC.name}")
     evaluate.set_defaults(run=_evaluate)
 

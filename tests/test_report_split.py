@@ -48,3 +48,22 @@ def test_a_leading_passage_holding_the_question_lifts_the_cosine_floor(report):
     floor_only = dataclasses.replace(near, near_share=float("inf"))
     now, before = outcome(report["ru → ru"], near), outcome(report["ru → ru"], floor_only)
     assert now.answered > before.answered and now.hit1 > before.hit1 and now.refused == before.refused
+
+
+def test_tydis_four_parts_share_no_article_and_each_split_asks_of_its_own_corpus():
+    """TyDi QA English train is split by article into a calibration and a report part (`lab.tydi`): no
+    article, and so no question, is in both, and a split's off-topic questions are about articles its
+    corpus does not hold."""
+    from lab.cli import DEFAULT_TYDI
+    from lab.squad import load_squad
+    from lab.tydi import FILE, SPLITS, part
+
+    if not (DEFAULT_TYDI / FILE).exists():
+        pytest.skip(f"needs TyDi QA, not found at {DEFAULT_TYDI} (the data sets beside the project)")
+    corpus, questions = load_squad(DEFAULT_TYDI / FILE, "en")
+    parts = [part(doc.title) for doc in corpus.documents]
+    titles = {n: {doc.title for doc, p in zip(corpus.documents, parts) if p == n} for n in range(4)}
+    assert all(titles[a].isdisjoint(titles[b]) for a in range(4) for b in range(a + 1, 4))
+    assert sorted(n for split in SPLITS.values() for n in split) == [0, 1, 2, 3]
+    counts = [sum(parts[q.paragraph] == n for q in questions) for n in range(4)]
+    assert min(counts) > 0.2 * len(questions)  # about a quarter each
