@@ -155,3 +155,18 @@ def test_a_long_build_logs_its_progress_and_a_short_one_does_not(monkeypatch, ca
         monkeypatch.setattr(building, "PROGRESS_SECONDS", 0)
         passages = len(_built(monkeypatch, None)[0])
     assert [r.getMessage() for r in caplog.records] == [f"encoding passages: {passages} of {passages} done"]
+
+
+def test_a_text_met_twice_is_encoded_once_so_a_cold_build_equals_a_warm_one(monkeypatch, tmp_path, counted):
+    from retrieval.corpus import Corpus
+    from conftest import article
+
+    repeated = "MAZ signed a cooperation agreement on July 8. The trucks go to Ekaterinburg."
+    documents = (article("a", "en", (repeated, "Another paragraph about BelAZ.")),
+                 article("b", "en", ("Something else entirely.", repeated)))
+    monkeypatch.setenv(vectorcache.PATH_ENV, str(tmp_path / "vectors.sqlite3"))
+    cold = building.build(Corpus(None, documents))
+    assert counted["passages"].count(repeated) == 1 and len(set(counted["words"])) == len(counted["words"])
+    warm = building.build(Corpus(None, documents))
+    assert np.array_equal(cold.vectors, warm.vectors) and np.array_equal(cold.sentences.rows, warm.sentences.rows)
+    assert np.array_equal(cold.vectors[0], cold.vectors[3])  # the same text, the same vector

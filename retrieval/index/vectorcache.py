@@ -64,20 +64,21 @@ class VectorCache:
     def vectors(self, kind: str, texts: list[str], compute: Callable[[list[str]], list[Quantised]],
                 batch: int = 256, progress: Callable[[int, int], None] | None = None) -> list[Quantised]:
         """Each text's vectors: from the cache where held, else from `compute` (called on at most `batch`
-        texts at a time, each batch stored as it finishes); `progress(done, missing)` after each batch."""
+        texts at a time, each batch stored as it finishes; a text met twice is computed once, so a cold
+        build gives what a warm one does); `progress(done, missing)` after each batch."""
         prefix = f"{encoder.identity()}\0{kind}\0"
         keys = [_hashed(prefix + text) for text in texts]
-        found: list[Quantised | None] = self._get(keys)
-        missing = [i for i, got in enumerate(found) if got is None]
+        held = dict(zip(keys, self._get(keys)))
+        text_of = dict(zip(keys, texts))
+        missing = [key for key, value in held.items() if value is None]  # a text met twice is encoded once
         for first in range(0, len(missing), batch):
             chosen = missing[first:first + batch]
-            computed = compute([texts[i] for i in chosen])
-            for i, value in zip(chosen, computed):
-                found[i] = value
-            self._put([(keys[i], found[i]) for i in chosen])
+            for key, value in zip(chosen, compute([text_of[key] for key in chosen])):
+                held[key] = value
+            self._put([(key, held[key]) for key in chosen])
             if progress:
                 progress(min(first + batch, len(missing)), len(missing))
-        return found
+        return [held[key] for key in keys]
 
     def state(self, name: str) -> bytes | None:
         """What `keep` stored under `name` for this encoder version, or None."""
