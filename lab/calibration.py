@@ -107,7 +107,8 @@ def outcome(cases: list[Case], rule: Rule) -> Outcome:
 
 L2 = 0.1  # chosen on the calibration split among 0.001, 0.1, 1 and 10
 FITTED_ON = ("XQuAD calibration split: articles 1-12 answerable, 25-36 distractors, questions of 13-24 off-topic "
-             "(lab/calibration.py), all six directions and the one-article corpora")
+             "(lab/calibration.py), all six directions and the one-article corpora; and TyDi QA English train's "
+             "calibration part (lab/tydi.py)")
 
 
 def weights_file(weights: tuple[tuple[float, ...], ...], fitted: str) -> str:

@@ -35,8 +35,10 @@ output, nothing typed by hand. What each table measures:
   then the calibration split's curve for each setting, the value in use marked.
 - **XQuAD paragraphs, ranking alone**: every candidate answers (rule off), beside rank-bm25 with lowercase
   words and with Snowball stems: what the baselines can be compared on.
+- **Answer or refuse (TyDi QA English train)**: questions people wrote before they saw the article; its
+  *calibration* part was fitted on with XQuAD's, its *report* part was not; the curve over the threshold.
 
-How the splits are made: `lab/calibration.py`. What was tried and chosen: [decisions.md](decisions.md).
+How the splits are made: `lab/calibration.py` and `lab/tydi.py`. What was tried and chosen: [decisions.md](decisions.md).
 """
 
 
@@ -92,10 +94,14 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from retrieval.decision import WEIGHTS_FILE
 
-    from . import calibration
+    from . import calibration, tydi
 
-    cases = calibration.score_cases(args.xquad)["calibration"]
-    weights = calibration.fit_decision([case for direction in cases.values() for case in direction])
+    cases = [case for direction in calibration.score_cases(args.xquad)["calibration"].values() for case in direction]
+    if not (args.tydi / tydi.FILE).exists():
+        print(f"error: TyDi QA not found at {args.tydi} (pass --tydi DIR): the model is fitted on it too",
+              file=sys.stderr)
+        return 2
+    weights = calibration.fit_decision(cases + tydi.score_cases(args.tydi / tydi.FILE, "calibration"))
     written = calibration.weights_file(weights, datetime.date.today().isoformat())
     if args.dry_run:
         print(written, end="")
@@ -132,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     calibrate = commands.add_parser("calibrate", help="fit the answer-or-refuse model on the calibration split")
     calibrate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
+    calibrate.add_argument("--tydi", type=Path, default=DEFAULT_TYDI, help="folder with english_tydiqa_train.json")
     calibrate.add_argument("--dry-run", action="store_true", help="print the weights instead of writing them")
     calibrate.set_defaults(run=_calibrate)
 

@@ -1,10 +1,11 @@
-"""TyDi QA English (its train split, beside the project) as a check the decision was not fitted on.
+"""TyDi QA English (its train split, beside the project): half fits the decision, half checks it.
 
 TyDi's questions were written by people who wanted the answer before they saw the article, so they share
 fewer words with their paragraph than XQuAD's: closer to how people ask a bot. Its articles are split by a
 hash of their title into four parts, none sharing an article with another: a corpus and the off-topic
 questions asked of it for calibration, and the same for the report. A corpus's own questions are the
-answerable ones; the other part's questions are about articles it does not hold. Nothing was tuned on the
+answerable ones; the other part's questions are about articles it does not hold. `python -m lab calibrate`
+fits the decision on the calibration parts (with XQuAD's calibration split); nothing was tuned on the
 report parts. (TyDi's dev split and Russian part are kept for an independent check: not read here.)
 """
 
@@ -56,7 +57,8 @@ def report(folder: Path) -> str:
     threshold trades answered for refused on them (a regime no candidate of these English corpora is in,
     whose curve is flat, is left out)."""
     cases = {split: score_cases(folder / FILE, split) for split in SPLITS}
-    lines = ["Answer or refuse (TyDi QA English train, rule on; not fitted on; a refused answerable question is a miss):",
+    lines = ["Answer or refuse (TyDi QA English train, rule on; the model was fitted on the calibration part, not on"
+             " the report part; a refused answerable question is a miss):",
              f"  {'split':12} {'answerable':>10} {'off-topic':>9}  answered / hit@1 / off-topic refused"]
     for split, split_cases in cases.items():
         answerable = sum(case.paragraph is not None for case in split_cases)

@@ -13,7 +13,8 @@
    passage at least `meaning_min_cosine` close, or with a leading passage holding `near_share` of the
    question's weight, near words counted (`Sentences.near`: a short question is far in cosine from a long
    passage that answers it, but its words are there), or when the model is `sure`. The weights are fitted
-   on a calibration split of XQuAD nobody reports on (`lab.calibration`); the thresholds, one per regime, are
+   on calibration splits of XQuAD and of TyDi QA English nobody reports on (`lab.calibration`, `lab.tydi`);
+   the thresholds, one per regime, are
    each the lowest that still refuses 0.90 of that split's off-topic questions: a refused answerable question
    costs a user more than a weak answer to an off-topic one.
    The word rule answers too: at least `min_known_share` of the question's words occur in the corpus (a word

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # The suite's processes (workers and the commands they start) share one vector cache of their own, kept
 # between runs in build/ (make clean removes it): a text is encoded once, not in every test that builds.
-os.environ[vectorcache.PATH_ENV] = str(ROOT / "build" / "test-vectors.sqlite3")
+# INNOPROM_VECTOR_CACHE set (empty: none) chooses another.
+os.environ.setdefault(vectorcache.PATH_ENV, str(ROOT / "build" / "test-vectors.sqlite3"))
 
 
 def article(doc_id: str, language: str, paragraphs: tuple[str, ...]) -> Document:

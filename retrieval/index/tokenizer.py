@@ -12,12 +12,15 @@ tokenizer splits XQuAD's texts exactly as a built one.
 from __future__ import annotations
 
 import io
+import logging
 import os
 from array import array
 
 import numpy as np
 
 from . import vectorcache
+
+log = logging.getLogger(__name__)
 
 STATE = "tokenizer"
 
@@ -35,7 +38,11 @@ def tokenizer():
         except Exception:  # noqa: BLE001 - whatever a damaged entry raises, it is built again and replaced
             pass
     built = UseTokenizer(path)
-    vectorcache.cache().keep(STATE, _saved(built, path))
+    if vectorcache.cache().usable:
+        try:
+            vectorcache.cache().keep(STATE, _saved(built, path))
+        except Exception:  # noqa: BLE001 - a model file laid out otherwise: the tables are not kept, no more
+            log.warning("the encoder's tokenizer tables could not be kept; each start builds them")
     return built
 
 

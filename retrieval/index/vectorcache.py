@@ -25,6 +25,8 @@ import logging
 import os
 import sqlite3
 import threading
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -35,6 +37,7 @@ from . import encoder
 log = logging.getLogger(__name__)
 
 PATH_ENV = "INNOPROM_VECTOR_CACHE"
+FORMAT = 1  # raised when what an entry holds changes (how passages are split, composed or quantised)
 PASSAGE = "passage"  # a passage: its vector, then its sentences' (rows 1…)
 WORD = "word"  # a vocabulary word of the bridge
 
@@ -66,19 +69,27 @@ class VectorCache:
         """Each text's vectors: from the cache where held, else from `compute` (called on at most `batch`
         texts at a time, each batch stored as it finishes; a text met twice is computed once, so a cold
         build gives what a warm one does); `progress(done, missing)` after each batch."""
-        prefix = f"{encoder.identity()}\0{kind}\0"
+        if not texts:
+            return []
+        prefix = _prefix(kind)
         keys = [_hashed(prefix + text) for text in texts]
         held = dict(zip(keys, self._get(keys)))
         text_of = dict(zip(keys, texts))
         missing = [key for key, value in held.items() if value is None]  # a text met twice is encoded once
         for first in range(0, len(missing), batch):
             chosen = missing[first:first + batch]
-            for key, value in zip(chosen, compute([text_of[key] for key in chosen])):
-                held[key] = value
-            self._put([(key, held[key]) for key in chosen])
+            computed = dict(zip(chosen, compute([text_of[key] for key in chosen])))
+            self._put(computed)
+            stored = dict(zip(chosen, self._get(chosen)))  # another process's, when it stored them first
+            held.update({key: stored[key] if stored[key] is not None else computed[key] for key in chosen})
             if progress:
                 progress(min(first + batch, len(missing)), len(missing))
         return [held[key] for key in keys]
+
+    @property
+    def usable(self) -> bool:
+        """Whether the cache may still be read and written (it is off without a file or after a failure)."""
+        return not self._off
 
     def state(self, name: str) -> bytes | None:
         """What `keep` stored under `name` for this encoder version, or None."""
@@ -92,10 +103,11 @@ class VectorCache:
 
     @staticmethod
     def _key(kind: str, text: str) -> bytes:
-        return _hashed(f"{encoder.identity()}\0{kind}\0{text}")
+        return _hashed(_prefix(kind) + text)
 
     def _get(self, keys: list[bytes]) -> list[Quantised | None]:
         held: dict[bytes, Quantised] = {}
+        damaged: list[tuple[bytes]] = []
         for start in range(0, len(keys), 500):  # SQLite's limit on a statement's parameters
             chunk = keys[start:start + 500]
             rows = self._run(lambda db: db.execute(
@@ -105,12 +117,18 @@ class VectorCache:
                 value = _decoded(data, scales)
                 if value is not None:
                     held[key] = value
+                else:
+                    damaged.append((key,))
+        if damaged:  # computed again and stored in their place
+            self._run(lambda db: db.executemany("DELETE FROM vectors WHERE key = ?", damaged))
         return [held.get(key) for key in keys]
 
-    def _put(self, entries: list[tuple[bytes, Quantised]]) -> None:
+    def _put(self, entries: dict[bytes, Quantised]) -> None:
+        """Store `entries`; a key already stored keeps its vectors (the first encoding wins, whichever
+        process made it), so every reader gets the same ones."""
         records = [(key, np.ascontiguousarray(rows, dtype=np.int8).tobytes(),
-                    np.ascontiguousarray(scales, dtype=np.float32).tobytes()) for key, (rows, scales) in entries]
-        self._run(lambda db: db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", records))
+                    np.ascontiguousarray(scales, dtype=np.float32).tobytes()) for key, (rows, scales) in entries.items()]
+        self._run(lambda db: db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", records))
 
     def _run(self, work):
         """`work(connection)` in one transaction, or None once the cache is off."""
@@ -129,12 +147,27 @@ class VectorCache:
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # a cache: a power cut may lose the last entries, never the file
-        db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, rows BLOB, scales BLOB) WITHOUT ROWID")
-        db.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, data BLOB)")
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache: a power cut may lose the last entries, not the file
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, rows BLOB, scales BLOB) WITHOUT ROWID")
+            db.execute("CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, data BLOB)")
+        except sqlite3.Error:
+            db.close()
+            raise
         self._connection = db
         return db
+
+
+def _prefix(kind: str) -> str:
+    """What every key of `kind` starts with: the encoder's name and version, the sentence splitter's (a
+    passage's sentence vectors follow its split) and this cache's format."""
+    return f"{encoder.identity()}\0{_splitter()}\0{FORMAT}\0{kind}\0"
+
+
+@lru_cache(maxsize=1)
+def _splitter() -> str:
+    return f"razdel=={metadata.version('razdel')}"
 
 
 def _hashed(text: str) -> bytes:
