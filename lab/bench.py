@@ -222,7 +222,8 @@ def run(source: Path, sizes: list[int], questions_file: Path | None, query_count
                      f"{built['score_ms']:8.3f} {built['rank_bm25_ms']:8.2f} "
                      f"{ratio:6.0f} {built['build_peak_mib']:9.0f} {served['serve_peak_mib']:9.0f}")
         print(lines[-1], file=sys.stderr, flush=True)
-    lines.append("build: analysis, BM25 and passage vectors, saved. encode/s: passages the encoder embeds per second. "
+    lines.append("build: analysis, BM25 and passage vectors, saved, from an empty vector cache (its writes included). "
+                 "encode/s: passages the encoder embeds per second (composed passage and sentence vectors, before int8). "
                  "p50/p95: the whole search (question encoding, both signals, answer-or-refuse, excerpts); x p50/x p95: "
                  "the same questions in the other language, translated by the word bridge. score ms: "
                  "BM25 scoring and top-10 only, median, beside rank-bm25 get_scores + top-10 on the same terms.")
