@@ -81,11 +81,19 @@ def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[s
                 engine = Engine.build(Corpus(folder, documents))
                 paragraph_of = [int(doc.id.split("-p")[1]) for doc in documents]
                 cases = result[split].setdefault(label, [])
-                for q in chosen:
-                    scored = engine.score(q.text, vectors[question_lang][q.text])
-                    paragraphs = np.array([paragraph_of[engine.passages[i].doc] for i in scored.ids], dtype=np.int32)
-                    cases.append(Case(scored, q.paragraph if _article(q.paragraph) in articles else None, paragraphs))
+                cases += [scored_case(engine, q.text, vectors[question_lang][q.text],
+                                      q.paragraph if _article(q.paragraph) in articles else None, paragraph_of)
+                          for q in chosen]
     return result
+
+
+def scored_case(engine: Engine, question: str, vector: np.ndarray, answer: int | None,
+                paragraph_of: list[int]) -> Case:
+    """`question` scored on `engine`; `paragraph_of` gives each of its documents the paragraph number that
+    `answer` (None for an off-topic question) is written in."""
+    scored = engine.score(question, vector)
+    paragraphs = np.array([paragraph_of[engine.passages[i].doc] for i in scored.ids], dtype=np.int32)
+    return Case(scored, answer, paragraphs)
 
 
 def outcome(cases: list[Case], rule: Rule) -> Outcome:

@@ -14,15 +14,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
-
 from retrieval.corpus import Corpus
 from retrieval.decision import DEFAULT_RULE
 from retrieval.engine import Engine
 from retrieval.index import encoder
 from retrieval.query import MAX_QUESTION_CHARS
 
-from .calibration import Case, cells, outcome, threshold_rules
+from .calibration import Case, cells, outcome, scored_case, threshold_rules
 from .squad import load_squad
 
 FILE = "english_tydiqa_train.json"
@@ -40,16 +38,12 @@ def score_cases(path: Path, split: str) -> list[Case]:
     corpus, questions = load_squad(path, "en")
     inside, outside = SPLITS[split]
     kept = [i for i, doc in enumerate(corpus.documents) if part(doc.title) == inside]
-    position = {paragraph: n for n, paragraph in enumerate(kept)}
+    held = set(kept)
     asked = [q for q in questions if part(corpus.documents[q.paragraph].title) in (inside, outside)]
     engine = Engine.build(Corpus(corpus.root, tuple(corpus.documents[i] for i in kept)))
     vectors = encoder.encode([q.text[:MAX_QUESTION_CHARS] for q in asked])
-    cases = []
-    for question, vector in zip(asked, vectors):
-        scored = engine.score(question.text, vector)
-        paragraphs = np.array([engine.passages[i].doc for i in scored.ids], dtype=np.int32)
-        cases.append(Case(scored, position.get(question.paragraph), paragraphs))
-    return cases
+    return [scored_case(engine, q.text, vector, q.paragraph if q.paragraph in held else None, kept)
+            for q, vector in zip(asked, vectors)]
 
 
 def report(folder: Path) -> str:

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from retrieval.index import composed, encoder
 from retrieval.engine import Engine
-from retrieval.index.sentences import SentenceVectors
+from retrieval.index.sentences import SentenceVectors, offsets
 
 
 def _project_passages() -> list[str]:
@@ -41,9 +41,10 @@ def test_one_sentence_passages_and_text_razdel_cannot_split():
 def test_selected_joined_and_best_sentences_match_a_plain_loop(counts, data):
     rng = np.random.default_rng(len(counts))
     vectors = rng.normal(size=(sum(counts), encoder.DIMENSIONS)).astype(np.float32)
-    store = SentenceVectors.of(vectors, np.array(counts))
+    rows, scales = encoder.quantise(vectors)
+    store = SentenceVectors(rows, scales, offsets(np.array(counts)))
     store.check(len(counts))
-    as_saved = encoder.as_saved(vectors)
+    as_saved = encoder.dequantise(rows, scales)
     owners = np.repeat(np.arange(len(counts)), counts)
     chosen = np.array(data.draw(st.lists(st.integers(0, len(counts) - 1), max_size=10)), dtype=np.int64)
     question = rng.normal(size=encoder.DIMENSIONS).astype(np.float32)

@@ -131,8 +131,3 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def dequantise(rows: np.ndarray, scales: np.ndarray) -> np.ndarray:
     return rows.astype(np.float32) * scales[:, None]
-
-
-def as_saved(vectors: np.ndarray) -> np.ndarray:
-    """`vectors` at the saved index's int8 precision, so a fresh build ranks exactly as a loaded index."""
-    return dequantise(*quantise(vectors))

@@ -17,12 +17,6 @@ class SentenceVectors:
     starts: np.ndarray  # int64, len(passages) + 1: passage p's sentences are rows starts[p]:starts[p + 1]
 
     @classmethod
-    def of(cls, vectors: np.ndarray, counts: np.ndarray) -> "SentenceVectors":
-        """From float vectors and each passage's number of sentences."""
-        rows, scales = encoder.quantise(vectors)
-        return cls(rows, scales, offsets(counts))
-
-    @classmethod
     def empty(cls) -> "SentenceVectors":
         return cls(np.empty((0, encoder.DIMENSIONS), dtype=np.int8), np.empty(0, dtype=np.float32),
                    np.zeros(1, dtype=np.int64))

