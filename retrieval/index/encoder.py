@@ -59,11 +59,12 @@ def _package():
 
 @lru_cache(maxsize=1)
 def _model():
-    from .tokenizer import tokenizer  # here: the tokenizer's tables are kept in the cache, keyed by `identity`
+    from . import tokenizer, weights  # here: both keep what they unpack beside the vector cache, by `identity`
 
     model = _package().USE(threads=max(1, len(os.sched_getaffinity(0))))
-    model._sp = tokenizer()  # restored when it can be: building it was most of the load
-    model.encode("")  # loads the weights now, not inside the first question
+    model._sp = tokenizer.tokenizer()  # restored when it can be: building it was most of the load
+    model._backend = weights.backend(model._sp, model.threads)  # mapped when it can be: unpacking took 0.4–0.7 s
+    model.encode("")  # the first encoding's own costs now, not inside the first question
     if model._model._threadpool:  # kept, not a context: the process's default from now on
         model._model._threadpool(limits=1, user_api="blas")
     return model

@@ -16,7 +16,8 @@ which the int8 store hides almost always.
 Where: `INNOPROM_VECTOR_CACHE` names the file (an empty value turns the cache off), else
 `$XDG_CACHE_HOME/innoprom-bot/vectors.sqlite3` (`~/.cache/…`). The cache only ever saves work: a file that
 cannot be opened, read or written is logged once and the build encodes as it would without it. Deleting the
-file (with its `-wal` and `-shm` companions) is always safe.
+file (with its `-wal` and `-shm` companions, and the encoder's unpacked weights beside it: `weights`) is
+always safe.
 """
 
 from __future__ import annotations
@@ -101,6 +102,13 @@ class VectorCache:
     def keep(self, name: str, data: bytes) -> None:
         """Keep `data` under `name` for this encoder version (what a start would otherwise compute)."""
         self._run(lambda db: db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (self._key("state", name), data)))
+
+    def beside(self, name: str) -> Path | None:
+        """A path beside the cache file for what does not fit in it (the encoder's unpacked weights), named
+        for this encoder version; None when the cache is off."""
+        if self._off:
+            return None
+        return self.path.with_name(f"{self.path.name}.{name}-{self._key('beside', name).hex()[:16]}")
 
     @staticmethod
     def _key(kind: str, text: str) -> bytes:
