@@ -13,6 +13,7 @@ is quoted verbatim; the spans mark only words that really match the question (a 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,8 @@ def _windows(passage: str, tokens: list[Token], longest: int):
     sentences = passage_sentence_spans(passage)
     windows = [(first, last) for first in range(len(sentences))
                for last in range(first, min(first + longest, len(sentences)))]
-    inside = [[t for t in tokens if sentences[first][0] <= t.start and t.end <= sentences[last][1]]
+    starts, ends = [t.start for t in tokens], [t.end for t in tokens]  # both ascending: tokens do not overlap
+    inside = [tokens[bisect_left(starts, sentences[first][0]):bisect_right(ends, sentences[last][1])]
               for first, last in windows]
     return sentences, windows, inside
 

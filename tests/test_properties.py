@@ -28,10 +28,13 @@ FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 @FAST
 @given(hostile)
-def test_analyser_never_raises_and_offsets_stay_inside(text):
+def test_analyser_never_raises_and_offsets_stay_inside_and_ascend(text):
+    """Ascending and not overlapping: the excerpt finds a sentence's tokens by bisecting their offsets."""
     from retrieval.text.analysis import Analyzer
-    for token in Analyzer().analyze(text):
+    tokens = Analyzer().analyze(text)
+    for token in tokens:
         assert 0 <= token.start < token.end <= len(text)
+    assert all(one.end <= other.start for one, other in zip(tokens, tokens[1:]))
 
 
 @FAST
