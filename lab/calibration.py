@@ -24,9 +24,10 @@ import numpy as np
 from retrieval.index import encoder
 from retrieval.corpus import Corpus
 from retrieval.decision import DEFAULT_RULE, FEATURES, REGIMES, Rule, decide, features, regime
-from retrieval.scoring import Scored
+from retrieval.scoring import Scored, encodable_words
 from retrieval.engine import Engine
 from retrieval.query import MAX_QUESTION_CHARS
+from retrieval.text.analysis import Analyzer
 from .squad import load_squad
 
 PARAGRAPHS_PER_ARTICLE = 5
@@ -63,8 +64,7 @@ def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[s
     direction are pooled under "<direction>, 1 article"."""
     loaded = {lang: load_squad(folder / f"xquad.{lang}.dev.json", lang) for lang in ("ru", "en")}
     questions = {lang: loaded[lang][1] for lang in loaded}
-    vectors = {lang: dict(zip((q.text for q in questions[lang]),
-                              encoder.encode([q.text[:MAX_QUESTION_CHARS] for q in questions[lang]]))) for lang in questions}
+    vectors, words = encoded_questions([q.text for lang in questions for q in questions[lang]])
     result: dict[str, dict[str, list[Case]]] = {}
     for split in splits:
         answerable, distractors, off_topic = SPLITS[split]
@@ -81,17 +81,31 @@ def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[s
                 engine = Engine.build(Corpus(folder, documents))
                 paragraph_of = [int(doc.id.split("-p")[1]) for doc in documents]
                 cases = result[split].setdefault(label, [])
-                cases += [scored_case(engine, q.text, vectors[question_lang][q.text],
+                cases += [scored_case(engine, q.text, vectors[q.text], words,
                                       q.paragraph if _article(q.paragraph) in articles else None, paragraph_of)
                           for q in chosen]
     return result
 
 
-def scored_case(engine: Engine, question: str, vector: np.ndarray, answer: int | None,
-                paragraph_of: list[int]) -> Case:
-    """`question` scored on `engine`; `paragraph_of` gives each of its documents the paragraph number that
-    `answer` (None for an off-topic question) is written in."""
-    scored = engine.score(question, vector)
+def encoded_questions(questions: list[str], analyzer: Analyzer | None = None
+                      ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The vectors of `questions` and of their words (`encodable_words` by `analyzer`, the engines'; by
+    default that of a corpus with no glossary), by text, each set encoded in one batch: a question asked of
+    many corpora has its words encoded once, not once a corpus. (They differ from what a search encodes
+    alone in the seventh decimal; the saved vectors hide that almost always.)"""
+    texts = sorted(set(questions))
+    analyzer = analyzer or Analyzer()
+    words = sorted({word for text in texts for word in encodable_words(text, analyzer)})
+    return (dict(zip(texts, encoder.encode([text[:MAX_QUESTION_CHARS] for text in texts]))),
+            dict(zip(words, encoder.encode(words))))
+
+
+def scored_case(engine: Engine, question: str, vector: np.ndarray, words: dict[str, np.ndarray],
+                answer: int | None, paragraph_of: list[int]) -> Case:
+    """`question` scored on `engine` with its vector and its words' (`encoded_questions`); `paragraph_of`
+    gives each of its documents the paragraph number that `answer` (None for an off-topic question) is
+    written in."""
+    scored = engine.score(question, vector, words)
     paragraphs = np.array([paragraph_of[engine.passages[i].doc] for i in scored.ids], dtype=np.int32)
     return Case(scored, answer, paragraphs)
 

@@ -17,10 +17,8 @@ from pathlib import Path
 from retrieval.corpus import Corpus
 from retrieval.decision import DEFAULT_RULE
 from retrieval.engine import Engine
-from retrieval.index import encoder
-from retrieval.query import MAX_QUESTION_CHARS
 
-from .calibration import Case, cells, outcome, scored_case, threshold_rules
+from .calibration import Case, cells, encoded_questions, outcome, scored_case, threshold_rules
 from .squad import load_squad
 
 FILE = "english_tydiqa_train.json"
@@ -41,9 +39,9 @@ def score_cases(path: Path, split: str) -> list[Case]:
     held = set(kept)
     asked = [q for q in questions if part(corpus.documents[q.paragraph].title) in (inside, outside)]
     engine = Engine.build(Corpus(corpus.root, tuple(corpus.documents[i] for i in kept)))
-    vectors = encoder.encode([q.text[:MAX_QUESTION_CHARS] for q in asked])
-    return [scored_case(engine, q.text, vector, q.paragraph if q.paragraph in held else None, kept)
-            for q, vector in zip(asked, vectors)]
+    vectors, words = encoded_questions([q.text for q in asked])
+    return [scored_case(engine, q.text, vectors[q.text], words, q.paragraph if q.paragraph in held else None, kept)
+            for q in asked]
 
 
 def report(folder: Path) -> str:

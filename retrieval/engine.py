@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
@@ -167,10 +167,11 @@ class Engine:
         """The question as the engine reads it (`scoring`)."""
         return self.scorer.parse(question)
 
-    def score(self, question: str, vector: np.ndarray | None = None) -> Scored:
+    def score(self, question: str, vector: np.ndarray | None = None,
+              encoded_words: Mapping[str, np.ndarray] | None = None) -> Scored:
         """Both signals for every candidate of `question`, before any rule (`scoring`); `vector` is the
-        question's, when already encoded."""
-        return self.scorer.score(question, vector)
+        question's and `encoded_words` its words', when already encoded."""
+        return self.scorer.score(question, vector, encoded_words)
 
     def search(self, question: str, k: int = HITS, rule: Rule = DEFAULT_RULE) -> list[Hit]:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import NamedTuple
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
@@ -164,14 +164,20 @@ class Scorer:
         return (covered / total if total > 0 else covered,
                 np.divide(covered, in_language, out=np.zeros(len(candidates)), where=in_language > 0))
 
-    def score(self, question: str, vector: np.ndarray | None = None) -> Scored:
+    def score(self, question: str, vector: np.ndarray | None = None,
+              encoded_words: Mapping[str, np.ndarray] | None = None) -> Scored:
         """Both signals for every candidate of `question`: the passages holding one of its terms, and the
-        DENSE_CANDIDATES closest in meaning. `vector` is the question's, when already encoded."""
+        DENSE_CANDIDATES closest in meaning. `vector` is the question's and `encoded_words` its words', by
+        `word_texts` (every one of `encodable_words`), when already encoded."""
         words, written = self._translatable(question)
+        texts = word_texts(written)
         if vector is None:  # the question and its words in one call: a call costs more than a few words
-            vector, word_vectors = encode_question(question, word_texts(written))
+            vector, word_vectors = encode_question(question, texts)
+        elif encoded_words is None:
+            word_vectors = encoder.encode(texts, remember=True)
         else:
-            word_vectors = encoder.encode(word_texts(written), remember=True)
+            word_vectors = np.array([encoded_words[text] for text in texts],
+                                    dtype=np.float32).reshape(len(texts), encoder.DIMENSIONS)
         query = self._parse(question, words, written, word_vectors)
         word_vector = dict(zip(written.values(), word_vectors))
         lexical = self.index.candidate_scores(list(query.terms))
@@ -240,6 +246,12 @@ class Scorer:
         cosine = cosine.copy()
         cosine[focus] = (cosine[focus] + self.sentences.best_cosine(ids[focus].astype(np.int64), vector)) / 2
         return cosine
+
+
+def encodable_words(question: str, analyzer: Analyzer) -> list[str]:
+    """The texts of `question`'s words that `score` may encode (those a bridge may translate; which of them a
+    corpus does translate depends on its vocabulary): for encoding the words of many questions at once."""
+    return word_texts(translatable_words(question, question_words(question, analyzer)))
 
 
 def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, np.ndarray]:

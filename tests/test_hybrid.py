@@ -31,15 +31,14 @@ def test_question_set_keeps_its_targets_and_refusals(engine):
 @needs_xquad
 def test_questions_on_other_subjects_are_refused_by_the_project_corpus(engine):
     """XQuAD's 2,380 questions (Wikipedia subjects) asked of the project corpus: the decision refuses them.
-    The questions are encoded in one batch (as `lab.calibration` does), and each is decided on its scores:
-    what `search` answers or refuses, without choosing excerpts."""
+    The questions and their words are encoded in batches (as `lab.calibration` does), and each is decided on
+    its scores: what `search` answers or refuses, without choosing excerpts."""
+    from lab.calibration import encoded_questions
     from lab.evaluation import xquad_questions
     from retrieval.decision import decide
-    from retrieval.index import encoder
-    from retrieval.query import MAX_QUESTION_CHARS
     questions = xquad_questions(XQUAD)
-    vectors = encoder.encode([q[:MAX_QUESTION_CHARS] for q in questions])
-    refused = [not len(decide(engine.score(q, vector)).ids) for q, vector in zip(questions, vectors)]
+    vectors, words = encoded_questions(questions, engine.analyzer)
+    refused = [not len(decide(engine.score(q, vectors[q], words)).ids) for q in questions]
     assert sum(refused) / len(questions) >= 0.97
 
 
