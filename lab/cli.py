@@ -13,6 +13,7 @@ from retrieval.cli import run_command
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_QUESTIONS = PROJECT_ROOT / "tests" / "questions.yaml"
+DEFAULT_TYPED = PROJECT_ROOT / "tests" / "typed_questions.yaml"
 DEFAULT_XQUAD = PROJECT_ROOT.parent / "shared" / "xquad"
 DEFAULT_TYDI = PROJECT_ROOT.parent / "shared" / "tydiqa-en"
 
@@ -49,7 +50,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from retrieval import Engine
     from retrieval.corpus import Corpus
 
-    from . import calibration, tydi
+    from . import calibration, tydi, typed
     from .evaluation import evaluate_questions, evaluate_xquad, load_questions, project_curve, xquad_questions
 
     tables = []
@@ -68,6 +69,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     engine = Engine.load(args.corpus)
     questions = load_questions(args.questions)
     show(evaluate_questions(engine, questions))
+    show(typed.report(engine, args.typed))
     plain = Engine.build(Corpus(engine.corpus.root, engine.documents))  # the same corpus, no glossary
     show(evaluate_questions(plain, questions, "Question set without the glossary"))
     if xquad:
@@ -131,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="measure retrieval quality against baselines")
     evaluate.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     evaluate.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
+    evaluate.add_argument("--typed", type=Path, default=DEFAULT_TYPED, help="questions as people type them")
     evaluate.add_argument("--xquad", type=Path, default=DEFAULT_XQUAD, help="folder with xquad.{ru,en}.dev.json")
     evaluate.add_argument("--tydi", type=Path, default=DEFAULT_TYDI, help="folder with english_tydiqa_train.json")
     evaluate.add_argument("--write-docs", action="store_true", help=f"also write the tables to {QUALITY_DOC.name}")

@@ -1,0 +1,51 @@
+"""Questions as people type them (`tests/typed_questions.yaml`, `lab.typed`): the set is what the issue asks
+for, its gold is the corpus's own text, and the two parts never share a conversation."""
+
+import pytest
+
+from conftest import ROOT
+from lab.typed import KINDS, load_typed
+from retrieval.corpus import load_corpus
+from retrieval.errors import CorpusError
+
+TYPED = ROOT / "tests" / "typed_questions.yaml"
+
+
+@pytest.fixture(scope="module")
+def typed():
+    return load_typed(TYPED)
+
+
+def test_the_set_has_every_kind_of_question_people_type(typed):
+    kinds = {kind: sum(q.kind == kind for q in typed) for kind in KINDS}
+    assert sum(q.kind not in ("followup", "near-miss") for q in typed) >= 150
+    assert kinds["followup"] >= 20 and kinds["near-miss"] >= 40 and min(kinds.values()) >= 8
+    assert {q.lang for q in typed} == {"ru", "en"}
+
+
+def test_every_gold_piece_is_verbatim_text_of_the_corpus(typed):
+    texts = [" ".join(paragraph.split()) for doc in load_corpus(ROOT / "corpus").documents for paragraph in doc.paragraphs]
+    missing = [(q.id, answer) for q in typed for answer in q.answers if not any(answer in text for text in texts)]
+    assert not missing
+
+
+def test_a_follow_up_is_in_the_part_of_the_question_it_follows_and_both_parts_are_used(typed):
+    by_id = {q.id: q for q in typed}
+    assert all(by_id[q.after].split == q.split for q in typed if q.after)
+    for split in ("tune", "report"):
+        part = [q for q in typed if q.split == split]
+        assert len(part) > 0.3 * len(typed) and sum(q.kind == "near-miss" for q in part) >= 10
+
+
+@pytest.mark.parametrize("entry, complaint", [
+    ("- id: a\n  q: маз\n  lang: ru\n  kind: keywords\n", "need 'answer'"),
+    ("- id: a\n  q: маз 2023\n  lang: ru\n  kind: near-miss\n  answer: [MAZ]\n", "need 'answer'"),
+    ("- id: a\n  q: а когда?\n  lang: ru\n  kind: followup\n  answer: [July 8]\n", "needs 'after'"),
+    ("- id: a\n  q: маз\n  lang: de\n  kind: keywords\n  answer: [MAZ]\n", "'lang'"),
+])
+def test_a_bad_entry_names_its_file_and_line(tmp_path, entry, complaint):
+    path = tmp_path / "typed.yaml"
+    path.write_text("# a comment line\n" + entry, encoding="utf-8")
+    with pytest.raises(CorpusError) as raised:
+        load_typed(path)
+    assert complaint in str(raised.value) and f"{path}:2:" in str(raised.value)
