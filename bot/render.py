@@ -166,6 +166,11 @@ def cut_notice(limit: int, lang: str) -> str:
     return text(lang, "too_long", limit=limit) + "\n\n"
 
 
+def understood_notice(question: str, lang: str) -> str:
+    """The line before an answer to a question read otherwise than written (a slip, another script)."""
+    return text(lang, "understood", question=f"<i>{html.escape(question)}</i>") + "\n\n"
+
+
 def no_answer(lang: str) -> Reply:
     return Reply(text(lang, "no_answer"), example_buttons(lang))
 

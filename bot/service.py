@@ -97,6 +97,9 @@ class AnswerService:
             question = question[: self.settings.max_question_chars]
             notice = render.cut_notice(self.settings.max_question_chars, lang)
         started = time.perf_counter()
+        understood = self.engine.understood(question)
+        if understood != question:
+            notice += render.understood_notice(understood, lang)
         hits, has_more = self._page(question, 0)
         health.SEARCH_SECONDS.observe(time.perf_counter() - started)
         health.QUESTIONS.labels("answered" if hits else "refused").inc()

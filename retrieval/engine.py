@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Mapping, NamedTuple
 
@@ -20,15 +20,17 @@ import numpy as np
 from . import building
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .decision import DEFAULT_RULE, Rule, decide
+from . import asking
 from .excerpt import choose_excerpt
 from .index import encoder, indexfile
 from .index.bm25 import BM25Index
 from .index.bridge import Bridge
 from .index.nearest import Nearest
 from .index.sentences import SentenceVectors
-from .query import Query
+from .query import MAX_QUESTION_CHARS, Query
 from .scoring import Scored, Scorer
 from .text.analysis import Analyzer
+from .text.spelling import Speller
 from .text.passages import Passage
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -177,7 +179,9 @@ class Engine:
         """Up to k hits for `question`, best first; no hits when the corpus does not answer it. A passage
         that repeats a quote already shown, or whose excerpt is near-identical to one (term-set Jaccard
         ≥ NEAR_DUPLICATE: the same statement in two articles), is passed over."""
+        question = self.understood(question)
         scored = self.score(question)
+        wanted = partial(asking.holds, asking.kind(question))
         hits: list[Hit] = []
         shown_terms: list[frozenset[str]] = []
         for passage_id, score in decide(scored, rule).best_first(batch=4 * k + 8):
@@ -186,8 +190,8 @@ class Engine:
             passage = self.passages[passage_id]
             if any(hit.excerpt in passage.text for hit in hits):
                 continue  # before the costly analysis
-            excerpt = choose_excerpt(passage.text, self.scorer.tokens(passage_id), scored.query,
-                                     self.sentences.cosines(passage_id, scored.vector))
+            excerpt = choose_excerpt(passage.text, self.scorer.tokens(passage_id), scored.query, self.sentences.cosines(passage_id, scored.vector),
+                                     wanted)
             if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
                 continue
             shown_terms.append(excerpt.terms)
@@ -195,6 +199,15 @@ class Engine:
             hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
                             spans=excerpt.spans, score=score))
         return hits
+
+    def understood(self, question: str) -> str:
+        """`question` as the search reads it: its spelling slips and words typed in the wrong script read as
+        the corpus words meant (`spelling`)."""
+        return self._speller.read(question[:MAX_QUESTION_CHARS])
+
+    @cached_property
+    def _speller(self) -> Speller:
+        return Speller(passage.text for passage in self.passages)
 
     @cached_property
     def _sources(self) -> dict[str, tuple[Source, Document]]:

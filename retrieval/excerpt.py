@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -57,17 +58,21 @@ def gathered_weight(passage: str, tokens: list[Token], query: Query) -> tuple[fl
     return max(w for w, (first, last) in zip(weights, windows) if first == last), max(weights)
 
 
-def choose_excerpt(passage: str, tokens: list[Token], query: Query, sentence_cosines: np.ndarray) -> Excerpt:
+def choose_excerpt(passage: str, tokens: list[Token], query: Query, sentence_cosines: np.ndarray,
+                   wanted: Callable[[str], bool] | None = None) -> Excerpt:
     """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`; by
     meaning (the cosine of each of its `passage_sentence_spans` to the question) when no question word
-    matches."""
+    matches. A window holding what the question asks for (`wanted`: a number for "how many") and some of
+    its words comes before one holding its words alone."""
     sentences, windows, inside = _windows(passage, tokens, MAX_EXCERPT_SENTENCES)
     weights = [_matched_weight(words, query) for words in inside]
     if len(sentences) > 1 and max(weights) == 0:
         closeness = [float(np.mean(sentence_cosines[first:last + 1])) for first, last in windows]
         keys = [(round(c, 3), w, -(last - first), -first) for c, w, (first, last) in zip(closeness, weights, windows)]
     else:
-        keys = [(w, -(last - first), -first) for w, (first, last) in zip(weights, windows)]
+        holds = [w > 0 and wanted is not None and wanted(passage[sentences[first][0]:sentences[last][1]])
+                 for w, (first, last) in zip(weights, windows)]
+        keys = [(h, w, -(last - first), -first) for h, w, (first, last) in zip(holds, weights, windows)]
     best = max(range(len(windows)), key=keys.__getitem__)
     (first, last), inside = windows[best], inside[best]
     start, end = sentences[first][0], sentences[last][1]

@@ -33,7 +33,7 @@ MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: i
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
 _OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
-_NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class Word:
 
 
 @lru_cache(maxsize=1)
-def _morph() -> pymorphy3.MorphAnalyzer:
+def morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
 
 
@@ -82,12 +82,12 @@ def _analyse_russian(word: str) -> Word:
     Name keys come from the normal form and from the word as written, since pymorphy3's guesses for
     unknown names are sometimes odd ("Рогожник" → "рогожникнуть").
     """
-    morph = _morph()
-    parse = morph.parse(word)[0]
+    analyser = morph()
+    parse = analyser.parse(word)[0]
     lemma = parse.normal_form.replace("ё", "е")
     stop = word in stopwords.ALL or lemma in stopwords.ALL or len(word) < 2
     keys: tuple[str, ...] = ()
-    if _NAME_TAGS & parse.tag.grammemes or not morph.word_is_known(word):
+    if NAME_TAGS & parse.tag.grammemes or not analyser.word_is_known(word):
         keys = tuple(dict.fromkeys(k for k in (name_key(lemma), name_key(word)) if k))
     return Word(stemmer("ru").stemWord(lemma), stop, keys, "cyrillic")
 

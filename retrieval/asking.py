@@ -1,0 +1,40 @@
+"""The kind of answer a question asks for: "how many / сколько / цена" a number, "when / когда" a date.
+
+Within a passage, the excerpt is a window of sentences holding one when such a window also holds the
+question's words ("how many countries" gets "… 1,000 companies from 35 countries", not the sentence that
+only names the fair). Refusing, or putting another passage first, when the leading excerpts hold none, and
+refusing questions naming a number or a name the corpus does not hold, were tried and dropped: they
+refused near misses, but cost XQuAD's report split 0.02–0.35 of its answered questions (docs/decisions.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The first matching pattern names the kind: a price is a number too.
+_KINDS = (
+    ("number", re.compile(r"\b(?:сколько|скольк\w*|какое\s+количество|какое\s+число|какова\s+сумма|на\s+какую\s+сумму"
+                          r"|какой\s+объ[её]м|цена|цену|стоимост\w*|стоит|how\s+many|how\s+much|what\s+number|"
+                          r"what\s+amount|how\s+large|price|cost)\b", re.IGNORECASE)),
+    ("date", re.compile(r"\b(?:когда|какого\s+числа|в\s+каком\s+году|с\s+какого\s+года|since\s+when|when|"
+                        r"what\s+date|what\s+year|which\s+year|which\s+day)\b", re.IGNORECASE)),
+)
+_MONTHS = (r"январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр|january|february|"
+           r"march|april|may|june|july|august|september|october|november|december")
+_NUMBER_WORDS = (r"один|одн[аои]|два|две|три|четыре|пять|шесть|семь|восемь|девять|десят\w*|сто|сотн\w*|тысяч\w*|"
+                 r"миллион\w*|миллиард\w*|млн|млрд|one|two|three|four|five|six|seven|eight|nine|ten|dozen\w*|"
+                 r"hundred\w*|thousand\w*|million\w*|billion\w*")
+_HOLDS = {
+    "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
+    "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\w*|\d+\s*(?:years?|лет|года?)\b", re.IGNORECASE),
+}
+
+
+def kind(question: str) -> str | None:
+    """"number", "date" or None: what the answer to `question` holds."""
+    return next((name for name, pattern in _KINDS if pattern.search(question)), None)
+
+
+def holds(wanted: str | None, text: str) -> bool:
+    """Whether `text` holds an answer of kind `wanted` (any text does when no kind is wanted)."""
+    return wanted is None or bool(_HOLDS[wanted].search(text))

@@ -1,0 +1,106 @@
+"""Spelling slips and the wrong keyboard: a question word neither the corpus nor its language knows is read as
+the corpus word it was meant to be.
+
+People type "иннопрм", "Golovcheko", "соглашеине", and Russian in Latin letters ("skolko proektov
+importozamescheniya"). A word is left as written when the corpus holds it, or its language does (pymorphy3's
+dictionary for Russian, SymSpell's English frequency list for English): a real word is what the user meant,
+even when the corpus lacks it, and near misses must stay near misses. Any other word is corrected by
+SymSpell (symmetric delete, Damerau distance: one edit for words of five or six letters, two from seven)
+against the corpus's own words; a Latin word is first read as Russian typed in Latin letters (cyrtranslit)
+when that gives a word Russian or the corpus knows, and a Cyrillic one as English typed in Russian letters.
+Words shorter than five letters are left alone: too many words are one edit from them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+import cyrtranslit
+from symspellpy import SymSpell, Verbosity
+
+from .analysis import morph
+from .tokens import CYRILLIC_RE
+
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+MIN_LENGTH = 5
+# Question words a corpus need not hold, which the kind of an answer is read from (`asking`).
+QUESTION_WORDS = ("сколько", "скольких", "когда", "какой", "какая", "какое", "какие", "какого", "где", "куда",
+                  "почему", "зачем", "который", "стоимость", "между")
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """SymSpell's English frequency list (82,765 words), shipped inside its package."""
+    text = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text(encoding="utf-8")
+    return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
+
+
+class Speller:
+    """A corpus's words, for reading a question's slips as them."""
+
+    def __init__(self, texts: Iterable[str]):
+        counts: dict[str, int] = {}
+        for text in texts:
+            for word in _WORD_RE.findall(text.lower()):
+                counts[word] = counts.get(word, 0) + 1
+        for word in QUESTION_WORDS:
+            counts[word] = counts.get(word, 0) + 1
+        self._words = counts
+        self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in counts.items():
+            if len(word) >= MIN_LENGTH - 2:
+                self._symspell.create_dictionary_entry(word, count)
+
+    def read(self, question: str) -> str:
+        """`question` with every word it would not otherwise understand replaced by the corpus word meant. A
+        Latin word is read as Russian only in a question where most Latin words neither English nor the corpus
+        knows, and at least two, are plainly Russian ("skazal"): elsewhere such a word is a name, not a slip."""
+        strange = [w for w in _WORD_RE.findall(question.lower())
+                   if not CYRILLIC_RE.search(w) and w not in self._words and w not in english_words()]
+        russian = sum(1 for w in strange if self._exact_russian(w))
+        latin_russian = russian >= 2 and 2 * russian > len(strange)
+        return _WORD_RE.sub(lambda match: _cased(match.group(), self._word(match.group().lower(), latin_russian)),
+                            question)
+
+    def _exact_russian(self, word: str) -> str | None:
+        if word in self._words or word in english_words():
+            return None
+        return next((r for r in _as_russian(word) if r in self._words or morph().word_is_known(r)), None)
+
+    def _word(self, word: str, latin_russian: bool) -> str:
+        if word in self._words:
+            return word
+        if CYRILLIC_RE.search(word):
+            if len(word) < MIN_LENGTH or morph().word_is_known(word):
+                return word
+            return self._closest(word) or word
+        if word in english_words():
+            return word
+        known = self._exact_russian(word) if latin_russian else None
+        if known or len(word) < MIN_LENGTH:
+            return known or word
+        near = next(filter(None, map(self._closest, _as_russian(word))), None) if latin_russian else None
+        return near or word
+
+    def _closest(self, word: str) -> str | None:
+        """The Cyrillic corpus word within reach of `word` (most frequent of the closest), or None."""
+        if len(word) < MIN_LENGTH:
+            return None
+        found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=1 if len(word) < 7 else 2)
+        return found[0].term if found and CYRILLIC_RE.search(found[0].term) else None
+
+
+def _as_russian(word: str) -> list[str]:
+    """Readings of a Latin word as Russian typed in Latin letters: cyrtranslit's, with "sch" read as "щ",
+    then with "y" read as "ы" instead of "и"."""
+    first = cyrtranslit.to_cyrillic(word.replace("sch", "shh"), "ru")
+    return list(dict.fromkeys((first, cyrtranslit.to_cyrillic(word.replace("sch", "shh").replace("y", "ы"), "ru"))))
+
+
+def _cased(written: str, read: str) -> str:
+    if read == written.lower():
+        return written
+    return read.capitalize() if written[:1].isupper() else read

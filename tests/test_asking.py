@@ -1,0 +1,55 @@
+"""Questions as people type them: slips and the wrong keyboard are read as the corpus words meant
+(`retrieval.text.spelling`), and the excerpt holds the kind of answer asked for (`retrieval.asking`)."""
+
+from functools import partial
+
+import pytest
+
+from retrieval import asking
+
+
+@pytest.mark.parametrize("typed, read", [
+    ("иннопрм сколько стран", "иннопром сколько стран"),
+    ("соглашеине маз", "соглашение маз"),
+    ("kakoe soglashenie podpisal maz", "какое соглашение подписал maz"),
+    ("skolko proektov importozamescheniya", "сколько проектов импортозамещения"),
+])
+def test_slips_and_latin_letter_russian_are_read_as_the_corpus_words_meant(engine, typed, read):
+    assert engine.understood(typed) == read
+
+
+@pytest.mark.parametrize("question", ["Who ruled the Normans in the tenth century?", "соглашения с узбекистаном",
+                                      "Какое соглашение подписал МАЗ?", "hannover messe 2023"])
+def test_real_words_are_left_as_written_even_when_the_corpus_lacks_them(engine, question):
+    assert engine.understood(question) == question
+
+
+@pytest.mark.parametrize("question, kind", [("сколько стоит самолет", "number"), ("How many companies came?", "number"),
+                                            ("когда подписали соглашение", "date"), ("When was it signed?", "date"),
+                                            ("Какое соглашение подписал МАЗ?", None)])
+def test_the_kind_of_answer_is_read_from_the_question(question, kind):
+    assert asking.kind(question) == kind
+
+
+def test_a_how_many_question_gets_the_sentences_with_the_number(engine):
+    """Without the kind of answer, the first sentence alone would be the excerpt: it holds the same words."""
+    import numpy as np
+    from retrieval.excerpt import choose_excerpt
+    passage = "Many countries sent trams to the fair. In all, 35 came. The weather was fine."
+    query = engine.parse("how many countries sent trams to the fair")
+    wanted = partial(asking.holds, asking.kind("how many countries sent trams"))
+    excerpt = choose_excerpt(passage, engine.analyzer.analyze(passage), query, np.zeros(3, dtype=np.float32), wanted)
+    assert excerpt.text == "Many countries sent trams to the fair. In all, 35 came."
+    plain = choose_excerpt(passage, engine.analyzer.analyze(passage), query, np.zeros(3, dtype=np.float32))
+    assert plain.text == "Many countries sent trams to the fair."
+
+
+async def test_the_reply_says_how_a_question_was_read(engine):
+    from bot.config import Settings
+    from bot.service import AnswerService
+    from bot.store import SQLiteStore
+    service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
+    slip, plain = await service.ask("иннопрм сколько стран", "ru", 1), await service.ask("иннопром сколько стран", "ru", 1)
+    assert slip.text.startswith("Понял как: <i>иннопром сколько стран</i>") and "Понял как" not in plain.text
+    await service.drain()
+    service.close()
