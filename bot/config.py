@@ -43,6 +43,7 @@ class Settings:
     messages_per_second: float = _setting(30.0)  # all outgoing messages (Telegram's limit), via AIORateLimiter
     max_question_chars: int = _setting(MAX_QUESTION_CHARS)
     page_size: int = _setting(3)
+    follow_up_minutes: float = _setting(10.0)  # a follow-up ("а когда?") is read after the chat's question this recent
     webhook_url: str = _setting("")  # empty: long polling
     webhook_listen: str = _setting("127.0.0.1")
     webhook_port: int = _setting(8443)

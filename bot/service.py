@@ -23,12 +23,13 @@ from .callbacks import Ticket
 from .config import Settings
 from .ratelimit import FloodGuard
 from .render import Reply
-from .store import Store
+from .store import Store, StoreUnavailable
 from .store.calls import StoreCalls
 from .web import health
 
 log = logging.getLogger(__name__)
 RECORDING_SECONDS = 0.5  # how long a question being recorded by another replica is waited for
+PREVIOUS_SECONDS = 0.3  # how long a follow-up waits for the store to give the question it follows
 INLINE_RESULTS = 5  # excerpts offered to an inline query
 
 
@@ -96,9 +97,15 @@ class AnswerService:
         if len(question) > self.settings.max_question_chars:
             question = question[: self.settings.max_question_chars]
             notice = render.cut_notice(self.settings.max_question_chars, lang)
+        asked = question
+        if self.engine.follows_on(question):
+            previous = await self._previous(chat_id)
+            question = self.engine.read_after(previous, question) if previous else question
+        elif self.calls.usable:  # a question with a subject of its own: the next follow-up is read after it
+            self.calls.remember(chat_id, question, self.settings.follow_up_minutes * 60)
         started = time.perf_counter()
         understood = self.engine.understood(question)
-        if understood != question:
+        if understood != asked:
             notice += render.understood_notice(understood, lang)
         hits, has_more = self._page(question, 0)
         health.SEARCH_SECONDS.observe(time.perf_counter() - started)
@@ -108,6 +115,17 @@ class AnswerService:
             question_id = self.calls.record(question, lang, len(hits), author)
             ticket = Ticket.issue(self.calls.store.salt, question_id, chat_id)
         return render.answer(hits, lang, ticket, 0, self.settings.page_size, has_more, notice)
+
+    async def _previous(self, chat_id: int) -> str | None:
+        """The chat's last question with a subject, if recent; None when the store cannot say within
+        PREVIOUS_SECONDS (a slow store delays no answer by more)."""
+        if not self.calls.usable:
+            return None
+        try:
+            return await asyncio.wait_for(self.calls.last_question(chat_id, self.settings.follow_up_minutes * 60),
+                                          PREVIOUS_SECONDS)
+        except (StoreUnavailable, TimeoutError):
+            return None
 
     async def page(self, ticket: Ticket, page: int, chat_id: int, lang: str) -> Reply | None:
         """Page `page` of a stored question's answers, or None when the question or page is gone or the

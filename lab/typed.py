@@ -76,8 +76,12 @@ class Asked:
 
 
 def ask_all(engine: Engine, questions: list[Typed]) -> list[Asked]:
-    """Each question asked as the bot asks it (a follow-up alone, as today)."""
-    return [Asked(q, tuple(hit.excerpt for hit in engine.search(q.text, k=SHOWN))) for q in questions]
+    """Each question asked as the bot asks it: a follow-up after the question it follows."""
+    by_id = {q.id: q for q in questions}
+    def read(q: Typed) -> str:
+        return engine.read_after(by_id[q.after].text, q.text) if q.after and engine.follows_on(q.text) else q.text
+
+    return [Asked(q, tuple(hit.excerpt for hit in engine.search(read(q), k=SHOWN))) for q in questions]
 
 
 def report(engine: Engine, path: Path) -> str:

@@ -31,8 +31,10 @@ _HOLDS = {
 
 
 def kind(question: str) -> str | None:
-    """"number", "date" or None: what the answer to `question` holds."""
-    return next((name for name, pattern in _KINDS if pattern.search(question)), None)
+    """"number", "date" or None: what the answer to `question` holds, read from its last sentence (a
+    follow-up is read after the question it follows, and asks its own kind: `followup`)."""
+    last = next((part for part in reversed(re.split(r"[?!]", question)) if part.strip()), "")
+    return next((name for name, pattern in _KINDS if pattern.search(last)), None)
 
 
 def holds(wanted: str | None, text: str) -> bool:

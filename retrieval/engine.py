@@ -20,7 +20,7 @@ import numpy as np
 from . import building
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .decision import DEFAULT_RULE, Rule, decide
-from . import asking
+from . import asking, followup
 from .excerpt import choose_excerpt
 from .index import encoder, indexfile
 from .index.bm25 import BM25Index
@@ -199,6 +199,16 @@ class Engine:
             hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
                             spans=excerpt.spans, score=score))
         return hits
+
+    def follows_on(self, question: str) -> bool:
+        """Whether `question` is a follow-up naming no subject of its own, to be read after the question
+        before it (`followup`)."""
+        return followup.is_follow_up(question, self.analyzer)
+
+    @staticmethod
+    def read_after(previous: str, question: str) -> str:
+        """A follow-up as the search reads it: after the question it follows."""
+        return followup.read_after(previous, question)
 
     def understood(self, question: str) -> str:
         """`question` as the search reads it: its spelling slips and words typed in the wrong script read as

@@ -34,13 +34,18 @@ def _exercise(store) -> tuple:
     assert store.vote(first, 111, True) and store.vote(first, 111, False) and store.vote(first, 222, True)
     assert not store.vote(10**9, 111, True)
     stats = store.stats()
-    return stats.questions, stats.unanswered, stats.up, stats.down, [n for _, n in stats.top], stats.missed
+    store.remember(7, "Какое соглашение подписал МАЗ?", 600)
+    store.remember(7, "Сколько Union MAZ выпустят?", 600)  # a chat's last question with a subject replaces the one before
+    store.remember(8, "Кто открыл сессию?", 600)
+    chats = store.last_question(7, 600), store.last_question(8, 0), store.last_question(9, 600)  # 8's: too old
+    return stats.questions, stats.unanswered, stats.up, stats.down, [n for _, n in stats.top], stats.missed, chats
 
 
 def test_postgres_behaves_as_sqlite(postgres):
     shared = open_store(_fresh(postgres, "same"))
     try:
-        assert _exercise(shared) == _exercise(SQLiteStore(":memory:")) == (3, 1, 1, 1, [2, 1], [("рецепт борща", 1)])
+        assert _exercise(shared) == _exercise(SQLiteStore(":memory:")) == (3, 1, 1, 1, [2, 1], [("рецепт борща", 1)],
+                                                                         ("Сколько Union MAZ выпустят?", None, None))
     finally:
         shared.close()
 
@@ -63,7 +68,7 @@ def test_replicas_starting_together_migrate_once(postgres):
     assert errors == [] and len(stores) == 4
     assert len({store.salt for store in stores}) == 1  # one salt: a vote hashes the same on every replica
     with stores[0].pool.connection() as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,)]
     for store in stores:
         store.close()
 

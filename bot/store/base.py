@@ -14,6 +14,8 @@ MIGRATIONS = (
          "hits INTEGER NOT NULL, author BIGINT, created {real} NOT NULL)",
          "CREATE TABLE IF NOT EXISTS votes (question_id BIGINT NOT NULL REFERENCES questions(id), "
          "voter TEXT NOT NULL, up INTEGER NOT NULL, created {real} NOT NULL, PRIMARY KEY (question_id, voter))")),
+    # each chat's last question with a subject, for reading a follow-up after it (by a hash of the chat)
+    (2, ("CREATE TABLE IF NOT EXISTS chats (chat TEXT PRIMARY KEY, question TEXT NOT NULL, created {real} NOT NULL)",)),
 )
 
 
@@ -83,6 +85,25 @@ class Store:
                     "ON CONFLICT (question_id, voter) DO UPDATE SET up = excluded.up, created = excluded.created",
                     (question_id, voter_hash, int(up), time.time()))])
         return True
+
+    def remember(self, chat_id: int, question: str, keep_seconds: float) -> None:
+        """Keep `question` as the chat's last question with a subject; questions older than `keep_seconds`
+        (of any chat) are forgotten at the same time."""
+        now = time.time()
+        self._run([("DELETE FROM chats WHERE created < ?", (now - keep_seconds,)),
+                   ("INSERT INTO chats (chat, question, created) VALUES (?, ?, ?) ON CONFLICT (chat) DO UPDATE "
+                    "SET question = excluded.question, created = excluded.created",
+                    (self._hashed(chat_id), question, now))])
+
+    def last_question(self, chat_id: int, keep_seconds: float) -> str | None:
+        """The chat's last question with a subject, if asked within `keep_seconds`."""
+        row = self._run([("SELECT question FROM chats WHERE chat = ? AND created >= ?",
+                          (self._hashed(chat_id), time.time() - keep_seconds))], "one")
+        return row[0] if row else None
+
+    def _hashed(self, chat_id: int) -> str:
+        """A chat as the store keeps it: salted and hashed, so the table does not list who asked what."""
+        return hashlib.sha256(f"{self.salt}:chat:{chat_id}".encode()).hexdigest()
 
     def stats(self, limit: int = 10) -> Stats:
         grouped = ("SELECT MIN(text), COUNT(*) AS n FROM questions {where} GROUP BY lower(trim(text)) "

@@ -112,18 +112,24 @@ class StoreCalls:
         """A new question's id, at once; the question is written in the background (lost, and logged
         once a minute, when the store is down)."""
         question_id = secrets.randbits(62) or 1
-        task = asyncio.get_running_loop().create_task(
-            self._call(self.store.add_question, question_id, text, lang, hits, author))
+        task = self._background("recording a question", self.store.add_question, question_id, text, lang, hits,
+                                author)
         self._writing[question_id] = task
-
-        def written(done: asyncio.Task) -> None:
-            del self._writing[question_id]
-            error = None if done.cancelled() else done.exception()
-            if error is not None and not isinstance(error, StoreUnavailable):  # that one _down has logged
-                log.error("recording a question failed", exc_info=error)
-
-        task.add_done_callback(written)
+        task.add_done_callback(lambda _: self._writing.pop(question_id))
         return question_id
+
+    def _background(self, what: str, work: Callable, *args) -> asyncio.Task:
+        """`work(*args)` on the store without waiting for it; a failure other than the store being down (which
+        `_down` logs) is logged as `what` failing."""
+        task = asyncio.get_running_loop().create_task(self._call(work, *args))
+
+        def finished(done: asyncio.Task) -> None:
+            error = None if done.cancelled() else done.exception()
+            if error is not None and not isinstance(error, StoreUnavailable):
+                log.error("%s failed", what, exc_info=error)
+
+        task.add_done_callback(finished)
+        return task
 
     async def _written(self, question_id: int) -> None:
         """Wait for the question's own write, if it is still under way (a button pressed at once)."""
@@ -138,6 +144,14 @@ class StoreCalls:
     async def vote(self, question_id: int, voter: int, up: bool) -> bool:
         await self._written(question_id)
         return await self._call(self.store.vote, question_id, voter, up)
+
+    async def last_question(self, chat_id: int, keep_seconds: float) -> str | None:
+        return await self._call(self.store.last_question, chat_id, keep_seconds)
+
+    def remember(self, chat_id: int, question: str, keep_seconds: float) -> None:
+        """Keep the chat's last question with a subject, in the background (when the store is down, the next
+        follow-up is read alone, no more)."""
+        self._background("remembering a chat's question", self.store.remember, chat_id, question, keep_seconds)
 
     async def stats(self) -> Stats:
         return await self._call(self.store.stats)

@@ -1,0 +1,53 @@
+"""Follow-ups: a short question that names no subject of its own is read with the question before it.
+
+In a chat people go on from an answer: "а какая цель?", "на какую сумму?", "and when was it signed?",
+"а где они уже ездят?". Asked alone these find nothing, or something else. A question is a follow-up when it
+is short (at most FOLLOW_UP_WORDS words), names no name of its own, and opens as a follow-up does
+("а", "и", "and", "what else", "ещё"), points back with a pronoun ("они", "его", "it", "they"), or only asks,
+with at most one word of content ("на какую сумму?", "когда?"; not "какой трамвай показали?"). It is then
+read after the question it follows: the previous question's words find the subject, its own words (and
+only they decide the kind of answer: `asking`) what is asked of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text.analysis import NAME_TAGS, Analyzer, morph
+from .text.tokens import CYRILLIC_RE
+
+FOLLOW_UP_WORDS = 8
+_OPENING = re.compile(r"^\s*(?:а|и|но|ещё|еще|также|and|but|so|also|what\s+else|what\s+about|how\s+about)\b",
+                      re.IGNORECASE)
+_POINTING = re.compile(r"\b(?:он|она|оно|они|его|её|ее|их|им|ими|ему|ей|нему|ней|них|нём|нем|этот|эта|это|эти|"
+                       r"этого|этой|этих|там|тогда|it|its|they|them|their|he|him|his|she|her|there|then|that|"
+                       r"those|these)\b", re.IGNORECASE)
+_ASKING = re.compile(r"^\s*(?:(?:на|в|с|до|за|к|о|об|по|от|из|для)\s+)?(?:как\w*|котор\w*|сколько|скольк\w*|когда|где|куда|"
+                     r"откуда|кто|кого|кому|чем|что|чего|зачем|почему|what|when|where|who|whom|which|why|how)\b",
+                     re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def is_follow_up(question: str, analyzer: Analyzer) -> bool:
+    """Whether `question` goes on from the one before it rather than asking afresh."""
+    words = _WORD.findall(question)
+    if not words or len(words) > FOLLOW_UP_WORDS:
+        return False
+    content = [question[token.start:token.end] for token in analyzer.analyze_question(question) if token.terms]
+    only_asks = len(content) <= 1 and _ASKING.search(question)
+    if not (only_asks or _OPENING.search(question) or _POINTING.search(question)):
+        return False
+    return not any(map(_names, content))
+
+
+def read_after(previous: str, question: str) -> str:
+    """The text a follow-up is searched as: the question it follows, then itself, as separate sentences."""
+    return f"{previous.strip().rstrip('?!.…').strip()}? {question.strip()}"
+
+
+def _names(written: str) -> bool:
+    """Whether a word names something of its own: a capitalised word, or a word pymorphy3 takes for a name,
+    place or organisation (a number does not: "а в 2024?" goes on from the question before)."""
+    if written[:1].isupper():
+        return True
+    return bool(CYRILLIC_RE.search(written)) and bool(NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes)
