@@ -17,9 +17,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.decision import DEFAULT_RULE, Rule
 from retrieval.engine import Engine
 from retrieval.errors import CorpusError
 from retrieval.yamlfile import load_list
+
+from .calibration import threshold_rules
 
 SHOWN = 3  # excerpts in the bot's first message (its page_size)
 KINDS = ("keywords", "polite", "typo", "translit", "lower", "number", "date", "person", "company", "place", "mixed",
@@ -75,19 +78,29 @@ class Asked:
         return None
 
 
-def ask_all(engine: Engine, questions: list[Typed]) -> list[Asked]:
+def ask_all(engine: Engine, questions: list[Typed], rule: Rule = DEFAULT_RULE) -> list[Asked]:
     """Each question asked as the bot asks it: a follow-up after the question it follows."""
     by_id = {q.id: q for q in questions}
+
     def read(q: Typed) -> str:
         return engine.read_after(by_id[q.after].text, q.text) if q.after and engine.follows_on(q.text) else q.text
 
-    return [Asked(q, tuple(hit.excerpt for hit in engine.search(read(q), k=SHOWN))) for q in questions]
+    return [Asked(q, tuple(hit.excerpt for hit in engine.search(read(q), k=SHOWN, rule=rule))) for q in questions]
+
+
+def _refusals(asked: list[Asked]) -> tuple[float, float]:
+    """(answerable refused, near misses answered)."""
+    answerable = [a for a in asked if a.question.kind != "near-miss"]
+    near = [a for a in asked if a.question.kind == "near-miss"]
+    return (sum(not a.excerpts for a in answerable) / max(len(answerable), 1),
+            sum(bool(a.excerpts) for a in near) / max(len(near), 1))
 
 
 def report(engine: Engine, path: Path) -> str:
     """The table `python -m lab evaluate` prints: per split and kind, first excerpt answers / answer shown /
     answerable refused; near misses answered."""
-    asked = ask_all(engine, load_typed(path))
+    questions = load_typed(path)
+    asked = ask_all(engine, questions)
     lines = ["Questions as people type them (tests/typed_questions.yaml, rule on; the tune part may be tuned on,",
              "the report part is only reported): first excerpt answers / answer among the shown / answerable refused;",
              "near misses: answered (should be refused)"]
@@ -107,4 +120,15 @@ def report(engine: Engine, path: Path) -> str:
             shown = sum(a.answers_at() is not None for a in rows) / len(rows)
             refused = sum(not a.excerpts for a in rows) / len(rows)
             lines.append(f"  {kind:14} {len(rows):4}  {first:6.3f} {shown:6.3f} {refused:8.3f}")
+    curves: dict[str, list[str]] = {}
+    for regime, value, rule, in_use in threshold_rules():
+        points = ask_all(engine, questions, rule)
+        row = "  |  ".join("{:.3f} {:.3f}".format(*_refusals([a for a in points if a.question.split == split]))
+                           for split in SPLITS)
+        curves.setdefault(regime, []).append(f"  {value:4.2f}  {row}{'  ← in use' if in_use else ''}")
+    for regime, rows in curves.items():
+        if len({row.split("  ← ")[0][8:] for row in rows}) > 1:  # a regime the project's questions reach
+            lines.append(f"by the threshold where candidates are in {regime}: answerable refused, near misses "
+                         "answered (tune | report):")
+            lines += rows
     return "\n".join(lines)
