@@ -112,7 +112,8 @@ def build_application(settings: Settings, service: AnswerService) -> Application
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     application.add_handler(TypeHandler(object, handlers.gate), group=-1)
     application.add_handlers([
-        CommandHandler(["start", "help"], handlers.start),
+        CommandHandler("start", handlers.start),
+        CommandHandler("help", handlers.help_command),
         CommandHandler("sources", handlers.sources),
         CommandHandler("ask", handlers.ask),
         CommandHandler("stats", handlers.stats),

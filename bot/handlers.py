@@ -139,6 +139,10 @@ async def start(update: Update, context: Context) -> None:
     await send(update.effective_message, render.start(_lang(update)))
 
 
+async def help_command(update: Update, context: Context) -> None:
+    await send(update.effective_message, render.how_to_ask(_lang(update), _service(context).settings.follow_up_minutes))
+
+
 async def sources(update: Update, context: Context) -> None:
     await send(update.effective_message, Reply(_service(context).sources(_lang(update))))
 
@@ -284,7 +288,7 @@ async def inline(update: Update, context: Context) -> None:
     results = [
         InlineQueryResultArticle(
             id=str(i),
-            title=hit.excerpt[:100],
+            title=render.title(hit.excerpt),
             description=render.to_plain(render.citation(hit, lang))[:200],
             input_message_content=InputTextMessageContent(
                 render.render_hits([hit], lang), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW),

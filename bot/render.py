@@ -124,11 +124,11 @@ def _triples(quotes: list[Quote]) -> list[tuple[Quote, Quote, Quote]]:
 
 
 def answer(hits: list[Hit], lang: str, ticket: callbacks.Ticket | None, page: int, page_size: int,
-           has_more: bool, notice: str = "") -> Reply:
+           has_more: bool, notice: str = "", question: str = "") -> Reply:
     """One page of hits with its buttons: paging, full paragraph of each excerpt, feedback; `notice` (a
     short HTML line, e.g. that the question was cut) goes first."""
     if not hits:
-        reply = no_answer(lang)
+        reply = no_answer(lang, question)
         return Reply(notice + reply.text, reply.buttons)
     first = page * page_size + 1
     paragraphs = tuple(Button(text(lang, "paragraph_button", n=first + i),
@@ -147,8 +147,35 @@ def answer(hits: list[Hit], lang: str, ticket: callbacks.Ticket | None, page: in
     return Reply(render_hits(hits, lang, first, notice), tuple(rows), plain)
 
 
-def example_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
-    return tuple((Button(q, callbacks.encode(callbacks.Example(lang, i))),) for i, q in enumerate(EXAMPLES[lang]))
+SUGGESTIONS = 4  # example questions offered under a greeting or a refusal
+INLINE_TITLE = 100  # characters of an excerpt an inline result's title shows
+
+
+def example_buttons(lang: str, near: str = "") -> tuple[tuple[Button, ...], ...]:
+    """SUGGESTIONS example questions (each one the corpus answers: a test asks them all): those sharing the
+    most words with `near` (a question the corpus could not answer), else the first."""
+    asked = _stems(near)
+    ranked = sorted(range(len(EXAMPLES[lang])), key=lambda i: -len(asked & _stems(EXAMPLES[lang][i])))
+    return tuple((Button(EXAMPLES[lang][i], callbacks.encode(callbacks.Example(lang, i))),)
+                 for i in ranked[:SUGGESTIONS])
+
+
+_ASKING = frozenset({"сколь", "какой", "какая", "какое", "какие", "каков", "когда", "котор", "зачем", "почем",
+                     "what", "which", "where", "when", "whose", "many", "much", "does", "were"})
+
+
+def _stems(question: str) -> set[str]:
+    """A question's longer words by their first five letters (enough to meet across inflections), but for
+    the words that only ask."""
+    return {word[:5] for word in re.findall(r"\w{4,}", question.lower())} - _ASKING
+
+
+def title(excerpt: str, limit: int = INLINE_TITLE) -> str:
+    """An excerpt shortened to `limit` characters at a word boundary, with an ellipsis when cut."""
+    if len(excerpt) <= limit:
+        return excerpt
+    cut = excerpt[:limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:—-") + "…"
 
 
 def store_down(lang: str) -> Reply:
@@ -171,12 +198,18 @@ def understood_notice(question: str, lang: str) -> str:
     return text(lang, "understood", question=f"<i>{html.escape(question)}</i>") + "\n\n"
 
 
-def no_answer(lang: str) -> Reply:
-    return Reply(text(lang, "no_answer"), example_buttons(lang))
+def no_answer(lang: str, question: str = "") -> Reply:
+    """The refusal, with the example questions closest to the one refused."""
+    return Reply(text(lang, "no_answer"), example_buttons(lang, question))
 
 
 def start(lang: str) -> Reply:
     return Reply(text(lang, "start"), example_buttons(lang))
+
+
+def how_to_ask(lang: str, follow_up_minutes: float) -> Reply:
+    """What /start does not say: how to ask, follow-ups, the buttons, groups and inline mode."""
+    return Reply(text(lang, "help", minutes=f"{follow_up_minutes:g}"), example_buttons(lang))
 
 
 def paragraph(shown: Paragraph, lang: str) -> str:

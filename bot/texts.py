@@ -25,12 +25,20 @@ EXAMPLES = {
         "Сколько компаний участвовало в Иннопроме?",
         "Что Беларусь предлагает Свердловской области?",
         "Кто гендиректор Могилевлифтмаша?",
+        "Сколько импортозамещающих проектов у Беларуси и России?",
+        "Какой трамвай показали на выставке?",
+        "Где уже ездит Union MAZ?",
+        "Какой товарооборот у Беларуси со Свердловской областью?",
     ),
     "en": (
         "What agreement did MAZ sign?",
         "How many companies took part in INNOPROM?",
         "What help did Belarus offer with elevators?",
         "How many documents were planned to be signed in Minsk?",
+        "Which tram was showcased at the fair?",
+        "What does Belarus supply to Sverdlovsk Region?",
+        "How many import-substituting projects do Belarus and Russia have?",
+        "Who is the program director of Innoprom?",
     ),
 }
 
@@ -46,6 +54,17 @@ TEXTS = {
         "no_answer": "В моих источниках нет ответа на этот вопрос. Я знаю о выставке ИННОПРОМ, соглашениях "
                      "Беларуси и России и компаниях вроде МАЗ и БелАЗ. Например:",
         "empty": "Напишите вопрос текстом — например, «Какое соглашение подписал МАЗ?»",
+        "help": (
+            "<b>Как спрашивать.</b> Пишите своими словами, по-русски или по-английски, как в поиске: "
+            "«маз соглашение» тоже подойдёт. Опечатки и русский латиницей («kakoe soglashenie») я пойму и "
+            "скажу, как понял.\n\n"
+            "<b>Уточнения.</b> После ответа можно спросить коротко: «а когда?», «на какую сумму?» — я прочту "
+            "это вместе с предыдущим вопросом (в течение {minutes} мин).\n\n"
+            "<b>Ответы.</b> Каждый ответ — дословная цитата с источником. «Абзац N» покажет весь абзац, "
+            "«Ещё ▶» — следующие цитаты, 👍/👎 — ваша оценка. Если в источниках ответа нет, я так и скажу.\n\n"
+            "<b>В группах</b> спрашивайте командой /ask вопрос. <b>В любом чате</b> наберите @имя_бота и вопрос, "
+            "чтобы вставить цитату. /sources — список статей."
+        ),
         "too_long": "Вопрос слишком длинный: я прочитал только первые {limit} символов.",
         "understood": "Понял как: {question}",
         "not_text": "Я понимаю только текстовые вопросы. Напишите, что вы хотите узнать о ИННОПРОМ.",
@@ -83,6 +102,17 @@ TEXTS = {
         "no_answer": "My sources do not answer that. I know about the INNOPROM exhibition, the "
                      "Belarus–Russia agreements and companies such as MAZ and BelAZ. For example:",
         "empty": "Please type a question — for example, “What agreement did MAZ sign?”",
+        "help": (
+            "<b>How to ask.</b> Write in your own words, in English or Russian, even as keywords: "
+            "“maz agreement” works too. I understand typos and Russian typed in Latin letters, and say how I "
+            "read them.\n\n"
+            "<b>Follow-ups.</b> After an answer you may ask briefly — “and when?”, “how much?” — and I read it "
+            "with your previous question (within {minutes} min).\n\n"
+            "<b>Answers.</b> Each answer is a verbatim quote with its source. “Paragraph N” shows the whole "
+            "paragraph, “More ▶” the next quotes, 👍/👎 your rating. When my sources do not answer, I say so.\n\n"
+            "<b>In groups</b> ask with /ask question. <b>In any chat</b> type @bot_name and a question to insert "
+            "a quote. /sources lists the articles."
+        ),
         "too_long": "That question is very long: I read only its first {limit} characters.",
         "understood": "Read as: {question}",
         "not_text": "I only understand text questions. Type what you would like to know about INNOPROM.",
@@ -112,9 +142,9 @@ TEXTS = {
 }
 
 COMMANDS = {
-    "ru": (("start", "Что умеет бот"), ("help", "Примеры вопросов"), ("sources", "Статьи в корпусе"),
+    "ru": (("start", "Что умеет бот"), ("help", "Как спрашивать"), ("sources", "Статьи в корпусе"),
            ("ask", "Задать вопрос (в группе)")),
-    "en": (("start", "What the bot does"), ("help", "Example questions"), ("sources", "Articles in the corpus"),
+    "en": (("start", "What the bot does"), ("help", "How to ask"), ("sources", "Articles in the corpus"),
            ("ask", "Ask a question (in groups)")),
 }
 

@@ -73,7 +73,7 @@ def test_answer_buttons_page_paragraph_and_vote():
 
 def test_no_hits_render_the_no_answer_reply():
     reply = render.answer([], "en", None, 0, 3, False)
-    assert reply.text.startswith("My sources do not answer") and len(reply.buttons) == len(EXAMPLES["en"])
+    assert reply.text.startswith("My sources do not answer") and len(reply.buttons) == render.SUGGESTIONS
 
 
 @pytest.mark.parametrize("data", ["", "x", "m:1", "m:a:1", "p:xyz:1", "v:1:*", "e:de:1", "m:1:1:1", None,
@@ -237,3 +237,26 @@ async def test_questions_are_answered_while_the_store_is_down_and_buttons_ask_to
     query.answer.assert_awaited_once_with("That did not work; please try again in a moment.")
     await service.drain()
     service.close()
+
+
+def test_an_inline_title_is_cut_at_a_word_boundary():
+    from bot.render import title
+    excerpt = "On July 8, a cooperation agreement was signed between Minsk Automobile Plant (MAZ) and a major Russian company"
+    shown = title(excerpt, 60)
+    assert len(shown) <= 60 and shown.endswith("…") and excerpt.startswith(shown[:-1]) and excerpt[len(shown) - 1] == " "
+    assert title("MAZ signed.", 60) == "MAZ signed."
+
+
+def test_a_refusal_suggests_the_example_questions_closest_to_the_question():
+    from bot.render import no_answer
+    from bot.texts import EXAMPLES
+    buttons = [row[0].label for row in no_answer("ru", "сколько стоит трамвай воевода").buttons]
+    assert buttons[0] == "Какой трамвай показали на выставке?" and len(buttons) == 4
+    assert [row[0].label for row in no_answer("ru").buttons] == list(EXAMPLES["ru"][:4])
+
+
+def test_help_says_what_start_does_not():
+    from bot.render import how_to_ask, start
+    for lang in ("ru", "en"):
+        shown, greeting = how_to_ask(lang, 10).text, start(lang).text
+        assert shown != greeting and "/ask" in shown and "@" in shown and "10" in shown
