@@ -64,32 +64,22 @@ def test_a_follow_up_is_a_short_question_naming_no_subject_of_its_own(engine, qu
     assert engine.follows_on(question) == follows
 
 
-async def _answered(service, question, chat):
-    """The reply to `question`, once the chat's question with a subject is kept (that is done in the background)."""
-    import asyncio
-    reply = await service.ask(question, "ru", chat)
-    for _ in range(100):
-        if service.engine.follows_on(question) or service.calls.store.last_question(chat, 600) == question:
-            break
-        await asyncio.sleep(0.02)
-    return reply
-
-
 async def test_a_follow_up_is_read_after_the_chats_last_question_until_it_is_too_old(engine):
     from bot.config import Settings
     from bot.service import AnswerService
     from bot.store import SQLiteStore
     service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
-    await _answered(service, "Сколько Union MAZ выпустят в этом году?", 1)
-    follow_up = await _answered(service, "а где они уже ездят?", 1)
+    await service.ask("Какое соглашение подписал МАЗ?", "ru", 1)
+    await service.ask("Сколько Union MAZ выпустят в этом году?", "ru", 1)  # typed at once after: it is the one followed
+    follow_up = await service.ask("а где они уже ездят?", "ru", 1)
     assert follow_up.text.startswith("Понял как: <i>Сколько Union MAZ выпустят в этом году? а где они уже ездят?</i>")
     assert "Saint Petersburg" in follow_up.text
-    alone = await _answered(service, "а где они уже ездят?", 2)  # another chat: nothing to go on from
+    alone = await service.ask("а где они уже ездят?", "ru", 2)  # another chat: nothing to go on from
     assert "Понял как" not in alone.text
     await service.drain()
     service.close()
     stale = AnswerService(engine, SQLiteStore(":memory:"), Settings(follow_up_minutes=0))
-    await _answered(stale, "Сколько Union MAZ выпустят в этом году?", 1)
+    await stale.ask("Сколько Union MAZ выпустят в этом году?", "ru", 1)
     assert "Понял как" not in (await stale.ask("а где они уже ездят?", "ru", 1)).text
     await stale.drain()
     stale.close()

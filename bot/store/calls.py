@@ -74,6 +74,7 @@ class StoreCalls:
         self._failed_at: float | None = None
         self._logged_at = -LOG_SECONDS
         self._writing: dict[int, asyncio.Task] = {}  # questions being recorded, by id
+        self._remembering: dict[int, asyncio.Task] = {}  # chats' questions being kept, by chat
         health.STORE_UP.set(1)
 
     @property
@@ -146,12 +147,24 @@ class StoreCalls:
         return await self._call(self.store.vote, question_id, voter, up)
 
     async def last_question(self, chat_id: int, keep_seconds: float) -> str | None:
+        """The chat's last question with a subject, once this process's keeping of it is done (a follow-up
+        typed at once must not read the question before)."""
+        task = self._remembering.get(chat_id)
+        if task is not None:
+            await asyncio.wait([task])
         return await self._call(self.store.last_question, chat_id, keep_seconds)
 
     def remember(self, chat_id: int, question: str, keep_seconds: float) -> None:
         """Keep the chat's last question with a subject, in the background (when the store is down, the next
         follow-up is read alone, no more)."""
-        self._background("remembering a chat's question", self.store.remember, chat_id, question, keep_seconds)
+        task = self._background("remembering a chat's question", self.store.remember, chat_id, question, keep_seconds)
+        self._remembering[chat_id] = task
+
+        def kept(done: asyncio.Task) -> None:
+            if self._remembering.get(chat_id) is done:  # not a later question of the same chat
+                del self._remembering[chat_id]
+
+        task.add_done_callback(kept)
 
     async def stats(self) -> Stats:
         return await self._call(self.store.stats)
