@@ -175,7 +175,8 @@ def title(excerpt: str, limit: int = INLINE_TITLE) -> str:
     if len(excerpt) <= limit:
         return excerpt
     cut = excerpt[:limit - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:—-") + "…"
+    whole = excerpt[len(cut)] == " " or " " not in cut  # the cut fell between words, or there is one word
+    return (cut if whole else cut.rsplit(" ", 1)[0]).rstrip(" ,;:—-") + "…"
 
 
 def store_down(lang: str) -> Reply:

@@ -78,6 +78,7 @@ class AnswerService:
         return tuple(self.settings.admins)
 
     def _serve(self, engine: Engine) -> None:
+        engine.prepare()
         self.engine = engine
         self._doc_ids = {callbacks.doc_key(source.doc_id): source.doc_id for source in engine.sources()}
         health.serving(*engine.size)

@@ -58,6 +58,8 @@ def load_typed(path: Path) -> list[Typed]:
             raise CorpusError(path, "answerable questions need 'answer' pieces, near misses none", item.line)
         if (kind == "followup") != (after is not None) or (after is not None and after not in loaded):
             raise CorpusError(path, "a follow-up needs 'after': the id of a question before it", item.line)
+        if str(item.get("id")) in loaded:
+            raise CorpusError(path, f"the id {item.get('id')} is used twice", item.line)
         first = loaded[after].text if after else text
         loaded[str(item.get("id"))] = Typed(str(item.get("id")), text, item["lang"], kind,
                                             tuple(" ".join(a.split()) for a in answers), after, split_of(first))

@@ -14,19 +14,20 @@ import re
 # The first matching pattern names the kind: a price is a number too.
 _KINDS = (
     ("number", re.compile(r"\b(?:сколько|скольк\w*|какое\s+количество|какое\s+число|какова\s+сумма|на\s+какую\s+сумму"
-                          r"|какой\s+объ[её]м|цена|цену|стоимост\w*|стоит|how\s+many|how\s+much|what\s+number|"
-                          r"what\s+amount|how\s+large|price|cost)\b", re.IGNORECASE)),
+                          r"|какой\s+объ[её]м|цена|цену|стоимост\w*|сколько\s+стоит|how\s+many|how\s+much|"
+                          r"what\s+number|what\s+amount|how\s+large|what\s+price|what\s+cost)(?![-\w])", re.IGNORECASE)),
     ("date", re.compile(r"\b(?:когда|какого\s+числа|в\s+каком\s+году|с\s+какого\s+года|since\s+when|when|"
-                        r"what\s+date|what\s+year|which\s+year|which\s+day)\b", re.IGNORECASE)),
+                        r"what\s+date|what\s+year|which\s+year|which\s+day)(?![-\w])", re.IGNORECASE)),
 )
-_MONTHS = (r"январ|феврал|март|апрел|ма[йяе]|июн|июл|август|сентябр|октябр|ноябр|декабр|january|february|"
-           r"march|april|may|june|july|august|september|october|november|december")
+_MONTHS = (r"январ[ьяе]|феврал[ьяе]|март[ае]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[ае]?|сентябр[ьяе]|"
+           r"октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]|january|february|march|april|may|june|july|august|september|"
+           r"october|november|december")
 _NUMBER_WORDS = (r"один|одн[аои]|два|две|три|четыре|пять|шесть|семь|восемь|девять|десят\w*|сто|сотн\w*|тысяч\w*|"
                  r"миллион\w*|миллиард\w*|млн|млрд|one|two|three|four|five|six|seven|eight|nine|ten|dozen\w*|"
                  r"hundred\w*|thousand\w*|million\w*|billion\w*")
 _HOLDS = {
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
-    "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\w*|\d+\s*(?:years?|лет|года?)\b", re.IGNORECASE),
+    "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\b|\d+\s*(?:years?|лет|года?)\b", re.IGNORECASE),
 }
 
 

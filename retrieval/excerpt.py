@@ -62,15 +62,16 @@ def choose_excerpt(passage: str, tokens: list[Token], query: Query, sentence_cos
                    wanted: Callable[[str], bool] | None = None) -> Excerpt:
     """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`; by
     meaning (the cosine of each of its `passage_sentence_spans` to the question) when no question word
-    matches. A window holding what the question asks for (`wanted`: a number for "how many") and some of
-    its words comes before one holding its words alone."""
+    matches. A window holding what the question asks for (`wanted`: a number for "how many") and at least
+    half the best window's weight of its words comes before one holding its words alone."""
     sentences, windows, inside = _windows(passage, tokens, MAX_EXCERPT_SENTENCES)
     weights = [_matched_weight(words, query) for words in inside]
     if len(sentences) > 1 and max(weights) == 0:
         closeness = [float(np.mean(sentence_cosines[first:last + 1])) for first, last in windows]
         keys = [(round(c, 3), w, -(last - first), -first) for c, w, (first, last) in zip(closeness, weights, windows)]
     else:
-        holds = [w > 0 and wanted is not None and wanted(passage[sentences[first][0]:sentences[last][1]])
+        best = max(weights)  # a window holding the answer's kind must still hold half the question's best
+        holds = [w > 0 and w >= best / 2 and wanted is not None and wanted(passage[sentences[first][0]:sentences[last][1]])
                  for w, (first, last) in zip(weights, windows)]
         keys = [(h, w, -(last - first), -first) for h, w, (first, last) in zip(holds, weights, windows)]
     best = max(range(len(windows)), key=keys.__getitem__)

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import re
 
+from .query import MAX_QUESTION_CHARS
 from .text.analysis import NAME_TAGS, Analyzer, morph
 from .text.tokens import CYRILLIC_RE
 
 FOLLOW_UP_WORDS = 8
 _OPENING = re.compile(r"^\s*(?:а|и|но|ещё|еще|также|and|but|so|also|what\s+else|what\s+about|how\s+about)\b",
                       re.IGNORECASE)
-_POINTING = re.compile(r"\b(?:он|она|оно|они|его|её|ее|их|им|ими|ему|ей|нему|ней|них|нём|нем|этот|эта|это|эти|"
-                       r"этого|этой|этих|там|тогда|it|its|they|them|their|he|him|his|she|her|there|then|that|"
-                       r"those|these)\b", re.IGNORECASE)
+_POINTING = re.compile(r"\b(?:он|она|оно|они|его|её|ее|их|им|ими|ему|ей|нему|ней|них|нём|нем|it|its|they|them|"
+                       r"their|he|him|his|she|her)\b", re.IGNORECASE)  # "that", "there", "это": too common
 _ASKING = re.compile(r"^\s*(?:(?:на|в|с|до|за|к|о|об|по|от|из|для)\s+)?(?:как\w*|котор\w*|сколько|скольк\w*|когда|где|куда|"
                      r"откуда|кто|кого|кому|чем|что|чего|зачем|почему|what|when|where|who|whom|which|why|how)\b",
                      re.IGNORECASE)
+_DEFINING = re.compile(r"^\s*(?:что\s+так\w+|кто\s+так\w+|what\s+(?:is|are)|who\s+(?:is|are))\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -33,21 +34,27 @@ def is_follow_up(question: str, analyzer: Analyzer) -> bool:
     words = _WORD.findall(question)
     if not words or len(words) > FOLLOW_UP_WORDS:
         return False
-    content = [question[token.start:token.end] for token in analyzer.analyze_question(question) if token.terms]
-    only_asks = len(content) <= 1 and _ASKING.search(question)
+    tokens = [token for token in analyzer.analyze_question(question) if token.terms]
+    only_asks = len(tokens) <= 1 and _ASKING.search(question) and not _DEFINING.search(question)
     if not (only_asks or _OPENING.search(question) or _POINTING.search(question)):
         return False
-    return not any(map(_names, content))
+    opening = len(question) - len(question.lstrip())
+    return not any(_names(question[t.start:t.end], t.terms, t.start == opening) for t in tokens)
 
 
-def read_after(previous: str, question: str) -> str:
-    """The text a follow-up is searched as: the question it follows, then itself, as separate sentences."""
-    return f"{previous.strip().rstrip('?!.…').strip()}? {question.strip()}"
+def read_after(previous: str, question: str, limit: int = MAX_QUESTION_CHARS) -> str:
+    """The text a follow-up is searched as: the question it follows, then itself, as separate sentences,
+    within `limit` characters (of the question before, as much as leaves room for the follow-up)."""
+    question = question.strip()[:limit // 2]
+    room = max(limit - len(question) - 2, 0)
+    return f"{previous.strip()[:room].rstrip('?!.…').strip()}? {question}"
 
 
-def _names(written: str) -> bool:
-    """Whether a word names something of its own: a capitalised word, or a word pymorphy3 takes for a name,
-    place or organisation (a number does not: "а в 2024?" goes on from the question before)."""
-    if written[:1].isupper():
+def _names(written: str, terms: tuple[str, ...], first: bool) -> bool:
+    """Whether a word names something of its own: a word with a transliteration key, a capitalised word (but
+    the question's first: a phone capitalises it), or a word pymorphy3 takes for a name, place or
+    organisation (a number does not: "а в 2024?" goes on from the question before; nor does a glossary
+    concept as such: "сумму" is one)."""
+    if any(term.startswith("~") for term in terms) or (written[:1].isupper() and not first):
         return True
     return bool(CYRILLIC_RE.search(written)) and bool(NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes)

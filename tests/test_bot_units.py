@@ -245,6 +245,7 @@ def test_an_inline_title_is_cut_at_a_word_boundary():
     shown = title(excerpt, 60)
     assert len(shown) <= 60 and shown.endswith("…") and excerpt.startswith(shown[:-1]) and excerpt[len(shown) - 1] == " "
     assert title("MAZ signed.", 60) == "MAZ signed."
+    assert title("one two three", 8) == "one two…"  # the cut falls just before a space: "two" is whole
 
 
 def test_a_refusal_suggests_the_example_questions_closest_to_the_question():
@@ -259,4 +260,4 @@ def test_help_says_what_start_does_not():
     from bot.render import how_to_ask, start
     for lang in ("ru", "en"):
         shown, greeting = how_to_ask(lang, 10).text, start(lang).text
-        assert shown != greeting and "/ask" in shown and "@" in shown and "10" in shown
+        assert shown != greeting and "/ask" in shown and "10" in shown and "/sources" in shown

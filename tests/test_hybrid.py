@@ -181,7 +181,8 @@ def test_a_question_is_encoded_on_one_thread_and_a_batch_on_every_core(monkeypat
     monkeypatch.setattr(model, "_threadpool", recording)
     question = encoder.encode(["Какое соглашение подписал МАЗ?", "соглашение", "подписал"])
     passages = encoder.encode(["Minsk Automobile Plant signed a cooperation agreement. " * 20] * 8)
-    assert limits == [1, model.threads] and question.shape == (3, 512) and passages.shape == (8, 512)
+    assert limits == [1, 1, model.threads, 1]  # each call sets its count and leaves the process on one thread
+    assert question.shape == (3, 512) and passages.shape == (8, 512)
     alone = encoder.encode(["Какое соглашение подписал МАЗ?"])[0]
     assert np.allclose(alone, question[0], atol=1e-5)  # the thread count changes the speed, not the vector
 

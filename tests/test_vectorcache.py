@@ -1,6 +1,7 @@
 """The vector cache (`retrieval.index.vectorcache`): a text is encoded once, across builds and processes, and
 what the cache gives is exactly what encoding gives; a cache that cannot be used costs nothing but time."""
 
+import json
 import logging
 import os
 import subprocess
@@ -184,7 +185,7 @@ def test_mapped_weights_encode_exactly_as_the_packages_own(tmp_path, monkeypatch
     assert np.array_equal(first._encode(TEXTS), package[1]) and np.array_equal(mapped._encode(TEXTS), package[1])
 
 
-@pytest.mark.parametrize("damage", ["truncated table", "no field list", "a file in its place"])
+@pytest.mark.parametrize("damage", ["truncated table", "no field list", "a field missing", "a file in its place"])
 def test_damaged_weight_files_are_unpacked_again(tmp_path, monkeypatch, package, damage):
     monkeypatch.setenv(vectorcache.PATH_ENV, str(tmp_path / "vectors.sqlite3"))
     folder = vectorcache.cache().beside(weights.FOLDER)
@@ -195,6 +196,10 @@ def test_damaged_weight_files_are_unpacked_again(tmp_path, monkeypatch, package,
         weights.backend(package[0].sp, 1)
         if damage == "truncated table":
             (folder / "table.npy").write_bytes((folder / "table.npy").read_bytes()[:1000])
+        elif damage == "a field missing":
+            listed = json.loads((folder / weights.LISTED).read_text())
+            del listed["cnn_W"]
+            (folder / weights.LISTED).write_text(json.dumps(listed))
         else:
             (folder / weights.LISTED).unlink()
     assert np.array_equal(weights.backend(package[0].sp, 1)._encode(TEXTS), package[1])

@@ -96,13 +96,17 @@ class Store:
                     (self._hashed(chat_id), question, now))])
 
     def last_question(self, chat_id: int, keep_seconds: float) -> str | None:
-        """The chat's last question with a subject, if asked within `keep_seconds`."""
-        row = self._run([("SELECT question FROM chats WHERE chat = ? AND created >= ?",
-                          (self._hashed(chat_id), time.time() - keep_seconds))], "one")
+        """The chat's last question with a subject, if asked within `keep_seconds`; older ones (of any chat)
+        are forgotten at the same time."""
+        oldest = time.time() - keep_seconds
+        row = self._run([("DELETE FROM chats WHERE created < ?", (oldest,)),
+                         ("SELECT question FROM chats WHERE chat = ?", (self._hashed(chat_id),))], "one")
         return row[0] if row else None
 
     def _hashed(self, chat_id: int) -> str:
-        """A chat as the store keeps it: salted and hashed, so the table does not list who asked what."""
+        """A chat as the store keeps it: hashed with the database's salt, as voters are. The table then lists
+        no chat id, but whoever holds the whole database can recover them by trying every id; what protects
+        the questions is that none is kept longer than a follow-up needs (`remember`, `last_question`)."""
         return hashlib.sha256(f"{self.salt}:chat:{chat_id}".encode()).hexdigest()
 
     def stats(self, limit: int = 10) -> Stats:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import nullcontext
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
 
@@ -85,10 +85,18 @@ REMEMBERED_CALLS = 1024  # question calls remembered, of at most REMEMBERED_TEXT
 REMEMBERED_TEXTS = 16  # vector, 32 MB at the very most (a question and its words take a few)
 
 
+@contextmanager
 def blas_threads(model, threads: int | None = None):
-    """A context capping BLAS threads (at the process's cores, or at `threads`) around the forward pass."""
-    limit = threads or model.threads
-    return model._threadpool(limits=limit, user_api="blas") if model._threadpool else nullcontext()
+    """BLAS on `threads` (else the process's cores) around the forward pass, then on one thread again: set,
+    not restored, so a batch and a question interleaving in two threads cannot leave the process on more."""
+    if not model._threadpool:
+        yield
+        return
+    model._threadpool(limits=threads or model.threads, user_api="blas")
+    try:
+        yield
+    finally:
+        model._threadpool(limits=1, user_api="blas")
 
 
 def warm_up() -> None:

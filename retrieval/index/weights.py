@@ -5,7 +5,8 @@ process first encodes: 0.4–0.7 s of every start of the bot, the command line a
 Unpacked once into one `.npy` file per array, in a folder beside the vector cache named for the encoder's
 version, a later process maps them (`np.load`'s `mmap_mode`) in milliseconds, and the processes of one
 machine share their pages instead of each holding its own copy. The folder appears whole or not at all
-(written aside, then renamed); one that cannot be read is removed and written again. This copies the
+(written aside, then renamed; one left aside by a killed process is removed an hour later); one that cannot
+be read or does not encode is removed and written again. This copies the
 package's forward pass's fields, so it is tied to the pinned version like `tokenizer`;
 `tests/test_vectorcache.py` checks that a restored backend encodes exactly as the package's own.
 """
@@ -17,6 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 FOLDER = "weights"
 LISTED = "fields.json"  # the backend's fields and how each is kept: an array, a list of arrays or a number
 KEPT_AS_IS = ("sp", "threads", "_threadpool")  # given at each start, not weights
+STALE_SECONDS = 3600  # a folder being written this long ago was abandoned
 
 
 def backend(sp, threads: int):
@@ -39,7 +42,9 @@ def backend(sp, threads: int):
     folder = vectorcache.cache().beside(FOLDER)
     if folder is not None and folder.exists():
         try:
-            return _restored(folder, NumpyBackend, sp, threads)
+            restored = _restored(folder, NumpyBackend, sp, threads)
+            restored._encode([""])  # a field missing or of the wrong shape fails here, not at the first question
+            return restored
         except Exception:  # noqa: BLE001 - whatever a damaged folder raises, it is written again
             _remove(folder)
     built = NumpyBackend(os.path.join(embedder._RES, "weights.npz"), sp, threads=threads)
@@ -66,7 +71,11 @@ def _save(built, folder: Path) -> None:
         else:
             raise TypeError(f"field {name} of type {type(value).__name__}")
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for stale in folder.parent.glob(f".{FOLDER}-*"):  # left by a process killed while unpacking, long ago
+        if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+            _remove(stale)
     aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    aside.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide it from another user sharing the cache
     try:
         for name, array in files.items():
             np.save(aside / f"{name}.npy", array, allow_pickle=False)
@@ -77,6 +86,12 @@ def _save(built, folder: Path) -> None:
             raise
     finally:
         shutil.rmtree(aside, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _remove(path: Path) -> None:
