@@ -37,6 +37,8 @@ from .text.passages import Passage
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 HITS = 3  # hits a search returns unless asked for another number
+LEADING = 3  # of the first hits, one whose excerpt holds far more of the question leads (`search`)
+GENERIC = 0.6  # "far more": the first excerpt holds less than this share of the best one's question weight
 # Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.
 NEAR_DUPLICATE = 0.8
 
@@ -189,20 +191,24 @@ class Engine:
         hits: list[Hit] = []
         shown_terms: list[frozenset[str]] = []
         for passage_id, score in decide(scored, rule).best_first(batch=4 * k + 8):
-            if len(hits) == k:
+            if len(hits) == max(k, LEADING):
                 break
             passage = self.passages[passage_id]
             if any(hit.excerpt in passage.text for hit in hits):
                 continue  # before the costly analysis
-            excerpt = choose_excerpt(passage.text, self.scorer.tokens(passage_id), scored.query, self.sentences.cosines(passage_id, scored.vector),
-                                     wanted)
+            excerpt = choose_excerpt(passage.text, self.scorer.tokens(passage_id), scored.query,
+                                     self.sentences.cosines(passage_id, scored.vector), wanted)
             if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
                 continue
             shown_terms.append(excerpt.terms)
             source = self._sources[self.corpus.documents[passage.doc].id][0]
             hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
                             spans=excerpt.spans, score=score))
-        return hits
+        held = [sum(word.weight for word in scored.query.words if word.terms & terms) for terms in shown_terms[:LEADING]]
+        if held and held[0] < GENERIC * max(held):  # the first excerpt holds only the question's common words
+            best = held.index(max(held))
+            hits.insert(0, hits.pop(best))
+        return hits[:k]
 
     def follows_on(self, question: str) -> bool:
         """Whether `question` is a follow-up naming no subject of its own, to be read after the question

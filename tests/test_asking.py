@@ -104,3 +104,10 @@ async def test_a_follow_up_is_read_after_the_chats_last_question_until_it_is_too
     assert "Понял как" not in (await stale.ask("а где они уже ездят?", "ru", 1)).text
     await stale.drain()
     stale.close()
+
+
+@pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
+                                      "когда подписали соглашение маз"])
+def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):
+    """The issue's examples: «Ожидается подписание контрактов, соглашений.» led, the MAZ agreement second."""
+    assert engine.search(question)[0].excerpt.startswith("On July 8, a cooperation agreement was signed")
