@@ -27,6 +27,7 @@ def _search(args: argparse.Namespace) -> int:
         print("error: --k must be at least 1", file=sys.stderr)
         return 2
     engine = Engine.load(args.corpus)
+    engine.prepare()  # the speller builds while the encoder loads: a question waits for neither
     if args.batch:
         questions = (textio.input_line(line) for line in sys.stdin)
     elif args.question is not None:

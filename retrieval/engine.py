@@ -226,8 +226,9 @@ class Engine:
         return self._spelling().read(question[:MAX_QUESTION_CHARS])
 
     def prepare(self) -> None:
-        """Make, in a background thread, what the first question would otherwise wait for (the speller: about
-        0.4 s on the project corpus, seconds on a large one), so a start or reload answers at once."""
+        """Make, in a background thread, what the first question would otherwise wait for (the speller, with
+        pymorphy3's dictionary and the English word list it reads: about 0.4 s), so a start or reload answers
+        at once."""
         threading.Thread(target=self._spelling, name="speller", daemon=True).start()
 
     def _spelling(self) -> Speller:

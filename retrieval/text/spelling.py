@@ -54,9 +54,10 @@ class Speller:
             counts[word] = counts.get(word, 0) + 1
         self._words = counts
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-        for word, count in counts.items():
-            if len(word) >= MIN_LENGTH - 2:
+        for word, count in counts.items():  # only Cyrillic words are corrections (the module's docstring says why)
+            if len(word) >= MIN_LENGTH - 2 and CYRILLIC_RE.search(word):
                 self._symspell.create_dictionary_entry(word, count)
+        english_words(), morph()  # loaded now (the engine builds this in the background), not in a question
 
     def read(self, question: str) -> str:
         """`question` with every word it would not otherwise understand replaced by the corpus word meant. A
