@@ -1,15 +1,22 @@
-"""The kind of answer a question asks for: "how many / сколько / цена" a number, "when / когда" a date.
+"""What a question asks for beyond its words: the kind of answer, and the names it is about.
 
-Within a passage, the excerpt is a window of sentences holding one when such a window also holds the
-question's words ("how many countries" gets "… 1,000 companies from 35 countries", not the sentence that
-only names the fair). Refusing, or putting another passage first, when the leading excerpts hold none, and
-refusing questions naming a number or a name the corpus does not hold, were tried and dropped: they
-refused near misses, but cost XQuAD's report split 0.02–0.35 of its answered questions (docs/decisions.md).
+The kind: "how many / сколько / цена" wants a number, "when / когда" a date. Within a passage, the excerpt
+is a window of sentences holding one when such a window also holds the question's words ("how many
+countries" gets "… 1,000 companies from 35 countries", not the sentence that only names the fair).
+
+The names: a question naming, in Russian, a person, place or organisation (as pymorphy3 tags the word) that
+a corpus with Russian articles holds in no form or script is a near miss ("товарооборот беларуси с
+татарстаном"): nothing in it answers. Judging Latin names too, or numbers, or refusing when no leading
+excerpt holds the kind of answer, refused more near misses but cost XQuAD's report split 0.016–0.026 of its
+answered questions (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import re
+
+from .text.analysis import NAME_TAGS, Analyzer, morph
+from .text.tokens import CYRILLIC_RE
 
 # The first matching pattern names the kind: a price is a number too.
 _KINDS = (
@@ -41,3 +48,15 @@ def kind(question: str) -> str | None:
 def holds(wanted: str | None, text: str) -> bool:
     """Whether `text` holds an answer of kind `wanted` (any text does when no kind is wanted)."""
     return wanted is None or bool(_HOLDS[wanted].search(text))
+
+
+def unknown_name(question: str, analyzer: Analyzer, vocabulary) -> str | None:
+    """The first Russian name in `question` (a word pymorphy3 tags as a name, place or organisation) that no
+    term of `vocabulary` (the index's) stands for, or None. Only for a corpus with Russian articles: there a
+    name it mentions would be found as written."""
+    for token in analyzer.analyze_question(question):
+        written = question[token.start:token.end]
+        if (token.terms and CYRILLIC_RE.search(written) and NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes
+                and not any(term in vocabulary for term in token.terms)):
+            return written
+    return None

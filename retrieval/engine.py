@@ -186,6 +186,8 @@ class Engine:
         that repeats a quote already shown, or whose excerpt is near-identical to one (term-set Jaccard
         ≥ NEAR_DUPLICATE: the same statement in two articles), is passed over."""
         question = self.understood(question)
+        if self._russian_articles and asking.unknown_name(question, self.analyzer, self.index.vocabulary):
+            return []  # a near miss: the question is about a name the corpus never mentions
         scored = self.score(question)
         wanted = partial(asking.holds, asking.kind(question))
         hits: list[Hit] = []
@@ -219,6 +221,10 @@ class Engine:
     def read_after(previous: str, question: str) -> str:
         """A follow-up as the search reads it: after the question it follows."""
         return followup.read_after(previous, question)
+
+    @cached_property
+    def _russian_articles(self) -> bool:
+        return any(doc.language == "ru" for doc in self.corpus.documents)
 
     def understood(self, question: str) -> str:
         """`question` as the search reads it: its spelling slips and words typed in the wrong script read as

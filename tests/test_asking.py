@@ -111,3 +111,14 @@ async def test_a_follow_up_is_read_after_the_chats_last_question_until_it_is_too
 def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):
     """The issue's examples: «Ожидается подписание контрактов, соглашений.» led, the MAZ agreement second."""
     assert engine.search(question)[0].excerpt.startswith("On July 8, a cooperation agreement was signed")
+
+
+@pytest.mark.parametrize("question", ["товарооборот беларуси с татарстаном", "соглашения с узбекистаном на иннопроме"])
+def test_a_question_about_a_russian_name_the_corpus_never_mentions_is_refused(engine, question):
+    assert engine.search(question) == []
+
+
+@pytest.mark.parametrize("question", ["Что сказал Мишустин о выставке?", "Какое соглашение подписал МАЗ?",
+                                      "Кто такой Страхар?", "Что Беларусь поставляет в Свердловскую область?"])
+def test_names_the_corpus_mentions_in_either_script_are_answered(engine, question):
+    assert engine.search(question)
