@@ -51,12 +51,14 @@ def holds(wanted: str | None, text: str) -> bool:
 
 
 def unknown_name(question: str, analyzer: Analyzer, vocabulary) -> str | None:
-    """The first Russian name in `question` (a word pymorphy3 tags as a name, place or organisation) that no
+    """The first Russian name in `question` (a word of pymorphy3's dictionary it tags as a name, place or
+    organisation: its guesses for words it does not know, a slip or a cut word, are no evidence) that no
     term of `vocabulary` (the index's) stands for, or None. Only for a corpus with Russian articles: there a
     name it mentions would be found as written."""
     for token in analyzer.analyze_question(question):
         written = question[token.start:token.end]
-        if (token.terms and CYRILLIC_RE.search(written) and NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes
+        if (token.terms and CYRILLIC_RE.search(written) and morph().word_is_known(written.lower())
+                and NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes
                 and not any(term in vocabulary for term in token.terms)):
             return written
     return None

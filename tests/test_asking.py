@@ -122,3 +122,8 @@ def test_a_question_about_a_russian_name_the_corpus_never_mentions_is_refused(en
                                       "Кто такой Страхар?", "Что Беларусь поставляет в Свердловскую область?"])
 def test_names_the_corpus_mentions_in_either_script_are_answered(engine, question):
     assert engine.search(question)
+
+
+def test_a_word_pymorphy3_only_guesses_at_is_not_taken_for_an_unknown_name(engine):
+    """A long question is cut mid-word ("…МАЗ соглаш"): pymorphy3 guesses a surname for the stump."""
+    assert engine.search("МАЗ соглашение " * 1000)
