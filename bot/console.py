@@ -54,7 +54,8 @@ async def _lines(service: AnswerService, greeting: str, stdin, stdout) -> int:
         if not interactive and not line.strip():
             continue
         question = textio.input_line(line)
-        reply = await service.ask(question, language_of_text(question), chat_id=0)
+        # the language of the question as read: Russian typed in Latin letters gets a Russian reply
+        reply = await service.ask(question, language_of_text(service.engine.understood(question)), chat_id=0)
         print(as_plain(reply), end="\n\n", file=stdout, flush=True)
 
 

@@ -160,6 +160,7 @@ def test_console_replies_in_the_language_of_each_question(engine, monkeypatch):
     assert "абзац 3" in reply("Какое соглашение подписал МАЗ?")
     assert reply("рецепт борща").startswith("В моих источниках нет ответа")
     assert reply("weather in Paris").startswith("My sources do not answer")
+    assert reply("kakoe soglashenie podpisal maz").startswith("Понял как: какое соглашение подписал maz")
 
 
 @pytest.mark.parametrize("text, lang", [("What agreement did MAZ sign?", "en"), ("Какое соглашение?", "ru"),
