@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import subprocess
+import time
 import sys
 
 import numpy as np
@@ -229,3 +230,15 @@ def test_a_text_met_twice_is_encoded_once_so_a_cold_build_equals_a_warm_one(monk
     warm = building.build(Corpus(None, documents))
     assert np.array_equal(cold.vectors, warm.vectors) and np.array_equal(cold.sentences.rows, warm.sentences.rows)
     assert np.array_equal(cold.vectors[0], cold.vectors[3])  # the same text, the same vector
+
+
+def test_an_aside_folder_left_by_a_killed_unpacking_is_removed_an_hour_later(tmp_path, monkeypatch, package):
+    monkeypatch.setenv(vectorcache.PATH_ENV, str(tmp_path / "vectors.sqlite3"))
+    stale, fresh = tmp_path / ".vectors.sqlite3.weights-old", tmp_path / ".vectors.sqlite3.weights-new"
+    for aside in (stale, fresh):
+        aside.mkdir()
+        (aside / "table.npy").write_bytes(b"half written")
+    os.utime(stale, (time.time() - 2 * weights.STALE_SECONDS,) * 2)
+    weights.backend(package[0].sp, 1)
+    assert not stale.exists() and fresh.exists() and vectorcache.cache().beside(weights.FOLDER).is_dir()
+    assert oct(vectorcache.cache().beside(weights.FOLDER).stat().st_mode & 0o777) == "0o755"

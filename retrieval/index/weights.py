@@ -5,7 +5,8 @@ process first encodes: 0.4–0.7 s of every start of the bot, the command line a
 Unpacked once into one `.npy` file per array, in a folder beside the vector cache named for the encoder's
 version, a later process maps them (`np.load`'s `mmap_mode`) in milliseconds, and the processes of one
 machine share their pages instead of each holding its own copy. The folder appears whole or not at all
-(written aside, then renamed; one left aside by a killed process is removed an hour later); one that cannot
+(written aside, then renamed; an aside left by a killed process, of any encoder version, is removed an
+hour later); one that cannot
 be read or does not encode is removed and written again. This copies the
 package's forward pass's fields, so it is tied to the pinned version like `tokenizer`;
 `tests/test_vectorcache.py` checks that a restored backend encodes exactly as the package's own.
@@ -71,11 +72,12 @@ def _save(built, folder: Path) -> None:
         else:
             raise TypeError(f"field {name} of type {type(value).__name__}")
     folder.parent.mkdir(parents=True, exist_ok=True)
-    for stale in folder.parent.glob(f".{FOLDER}-*"):  # left by a process killed while unpacking, long ago
+    aside_prefix = f".{folder.name.rsplit('-', 1)[0]}-"  # the asides of every encoder version of this cache
+    for stale in folder.parent.glob(aside_prefix + "*"):  # left by a process killed while unpacking, long ago
         if time.time() - stale.stat().st_mtime > STALE_SECONDS:
             _remove(stale)
-    aside = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    aside.chmod(0o777 & ~_umask())  # mkdtemp's 0700 would hide it from another user sharing the cache
+    aside = Path(tempfile.mkdtemp(prefix=aside_prefix, dir=folder.parent))
+    aside.chmod(0o755)  # mkdtemp's 0700 would hide it from another user sharing the cache
     try:
         for name, array in files.items():
             np.save(aside / f"{name}.npy", array, allow_pickle=False)
@@ -86,12 +88,6 @@ def _save(built, folder: Path) -> None:
             raise
     finally:
         shutil.rmtree(aside, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _remove(path: Path) -> None:
