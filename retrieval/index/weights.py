@@ -6,8 +6,7 @@ Unpacked once into one `.npy` file per array, in a folder beside the vector cach
 version, a later process maps them (`np.load`'s `mmap_mode`) in milliseconds, and the processes of one
 machine share their pages instead of each holding its own copy. The folder appears whole or not at all
 (written aside, then renamed; an aside left by a killed process, of any encoder version, is removed an
-hour later); one that cannot
-be read or does not encode is removed and written again. This copies the
+hour later); one that cannot be read or does not encode is removed and written again. This copies the
 package's forward pass's fields, so it is tied to the pinned version like `tokenizer`;
 `tests/test_vectorcache.py` checks that a restored backend encodes exactly as the package's own.
 """
