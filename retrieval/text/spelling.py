@@ -65,37 +65,26 @@ class Speller:
         knows, and at least two, are plainly Russian ("skazal"): elsewhere such a word is a name, not a slip."""
         strange = [w for w in _WORD_RE.findall(question.lower())
                    if not CYRILLIC_RE.search(w) and w not in self._words and w not in english_words()]
-        russian = sum(1 for w in strange if self._exact_russian(w))
-        latin_russian = russian >= 2 and 2 * russian > len(strange)
-        return _WORD_RE.sub(lambda match: _cased(match.group(), self._read_word(match.group(), latin_russian)),
-                            question)
+        readings = {w: reading for w in set(strange) if (reading := _exact_russian(w, self._words))}
+        russian = sum(1 for w in strange if w in readings)
+        if not (russian >= 2 and 2 * russian > len(strange)):
+            readings = None  # not Russian typed in Latin letters
+        return _WORD_RE.sub(lambda match: _cased(match.group(), self._read_word(match.group(), readings)), question)
 
-    def _read_word(self, written: str, latin_russian: bool) -> str:
+    def _read_word(self, written: str, readings: dict[str, str] | None) -> str:
+        """`written` as meant; `readings`: the question's Latin words plainly Russian, when it is typed so."""
         word = written.lower().replace("ё", "е")
         if word in self._words or self._known(written):
             return written
-        read = self._word(word, latin_russian)
-        return written if read == word else read
-
-    def _exact_russian(self, word: str) -> str | None:
-        if word in self._words or word in english_words():
-            return None
-        return next((r for r in _as_russian(word) if r in self._words or morph().word_is_known(r)), None)
-
-    def _word(self, word: str, latin_russian: bool) -> str:
-        if word in self._words:
-            return word
         if CYRILLIC_RE.search(word):
             if len(word) < MIN_LENGTH or morph().word_is_known(word):
-                return word
-            return self._closest(word) or word
-        if word in english_words():
-            return word
-        known = self._exact_russian(word) if latin_russian else None
-        if known or len(word) < MIN_LENGTH:
-            return known or word
-        near = next(filter(None, map(self._closest, _as_russian(word))), None) if latin_russian else None
-        return near or word
+                return written
+            return self._closest(word) or written
+        if word in english_words() or readings is None:
+            return written
+        if word in readings or len(word) < MIN_LENGTH:
+            return readings.get(word, written)
+        return next(filter(None, map(self._closest, _as_russian(word))), None) or written
 
     def _closest(self, word: str) -> str | None:
         """The Cyrillic corpus word within reach of `word` (most frequent of the closest), or None."""
@@ -103,6 +92,11 @@ class Speller:
             return None
         found = self._symspell.lookup(word, Verbosity.TOP, max_edit_distance=1 if len(word) < 7 else 2)
         return found[0].term if found and CYRILLIC_RE.search(found[0].term) else None
+
+
+def _exact_russian(word: str, corpus_words) -> str | None:
+    """The reading of a Latin word as Russian that the corpus or pymorphy3's dictionary knows, or None."""
+    return next((r for r in _as_russian(word) if r in corpus_words or morph().word_is_known(r)), None)
 
 
 def _as_russian(word: str) -> list[str]:
