@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import re
 
-from .text.analysis import NAME_TAGS, Analyzer, morph
-from .text.tokens import CYRILLIC_RE
+from .text.analysis import Analyzer, morph, russian_name
 
 # The first matching pattern names the kind: a price is a number too.
 _KINDS = (
     ("number", re.compile(r"\b(?:сколько|скольк\w*|какое\s+количество|какое\s+число|какова\s+сумма|на\s+какую\s+сумму"
                           r"|какой\s+объ[её]м|цена|цену|стоимост\w*|сколько\s+стоит|how\s+many|how\s+much|"
-                          r"what\s+number|what\s+amount|how\s+large|what\s+price|what\s+cost)(?![-\w])", re.IGNORECASE)),
+                          r"what\s+number|what\s+amount|how\s+large|what\s+price|what\s+cost)(?![-\w])",
+                          re.IGNORECASE)),
     ("date", re.compile(r"\b(?:когда|какого\s+числа|в\s+каком\s+году|с\s+какого\s+года|since\s+when|when|"
                         r"what\s+date|what\s+year|which\s+year|which\s+day)(?![-\w])", re.IGNORECASE)),
 )
@@ -57,8 +57,7 @@ def unknown_name(question: str, analyzer: Analyzer, vocabulary) -> str | None:
     name it mentions would be found as written."""
     for token in analyzer.analyze_question(question):
         written = question[token.start:token.end]
-        if (token.terms and CYRILLIC_RE.search(written) and morph().word_is_known(written.lower())
-                and NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes
+        if (token.terms and russian_name(written) and morph().word_is_known(written.lower())
                 and not any(term in vocabulary for term in token.terms)):
             return written
     return None

@@ -206,7 +206,8 @@ class Engine:
             source = self._sources[self.corpus.documents[passage.doc].id][0]
             hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
                             spans=excerpt.spans, score=score))
-        held = [sum(word.weight for word in scored.query.words if word.terms & terms) for terms in shown_terms[:LEADING]]
+        held = [sum(word.weight for word in scored.query.words if word.terms & terms)
+                for terms in shown_terms[:LEADING]]
         if held and held[0] < GENERIC * max(held):  # the first excerpt holds only the question's common words
             best = held.index(max(held))
             hits.insert(0, hits.pop(best))

@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 
 from .query import MAX_QUESTION_CHARS
-from .text.analysis import NAME_TAGS, Analyzer, morph
-from .text.tokens import CYRILLIC_RE
+from .text.analysis import Analyzer, russian_name
 
 FOLLOW_UP_WORDS = 8
 _OPENING = re.compile(r"^\s*(?:а|и|но|ещё|еще|также|and|but|so|also|what\s+else|what\s+about|how\s+about)\b",
                       re.IGNORECASE)
 _POINTING = re.compile(r"\b(?:он|она|оно|они|его|её|ее|их|им|ими|ему|ей|нему|ней|них|нём|нем|it|its|they|them|"
                        r"their|he|him|his|she|her)\b", re.IGNORECASE)  # "that", "there", "это": too common
-_ASKING = re.compile(r"^\s*(?:(?:на|в|с|до|за|к|о|об|по|от|из|для)\s+)?(?:как\w*|котор\w*|сколько|скольк\w*|когда|где|куда|"
+_ASKING = re.compile(r"^\s*(?:(?:на|в|с|до|за|к|о|об|по|от|из|для)\s+)?"
+                     r"(?:как\w*|котор\w*|сколько|скольк\w*|когда|где|куда|"
                      r"откуда|кто|кого|кому|чем|что|чего|зачем|почему|what|when|where|who|whom|which|why|how)\b",
                      re.IGNORECASE)
 _DEFINING = re.compile(r"^\s*(?:что\s+так\w+|кто\s+так\w+|what\s+(?:is|are)|who\s+(?:is|are))\b", re.IGNORECASE)
@@ -55,6 +55,4 @@ def _names(written: str, terms: tuple[str, ...], first: bool) -> bool:
     the question's first: a phone capitalises it), or a word pymorphy3 takes for a name, place or
     organisation (a number does not: "а в 2024?" goes on from the question before; nor does a glossary
     concept as such: "сумму" is one)."""
-    if any(term.startswith("~") for term in terms) or (written[:1].isupper() and not first):
-        return True
-    return bool(CYRILLIC_RE.search(written)) and bool(NAME_TAGS & morph().parse(written.lower())[0].tag.grammemes)
+    return any(term.startswith("~") for term in terms) or (written[:1].isupper() and not first) or russian_name(written)

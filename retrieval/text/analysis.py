@@ -24,7 +24,7 @@ import Stemmer
 from . import stopwords
 from ..errors import CorpusError
 from .glossary import Glossary
-from .tokens import RawToken, hyphen_parts, tokenize
+from .tokens import CYRILLIC_RE, RawToken, hyphen_parts, tokenize
 from .translit import name_key
 
 # Bump when the analysis changes, so saved indexes built by an older analyser are rebuilt.
@@ -33,7 +33,7 @@ MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: i
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
 _OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
-NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+_NAME_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,11 @@ def morph() -> pymorphy3.MorphAnalyzer:
     return pymorphy3.MorphAnalyzer()
 
 
+def russian_name(word: str) -> bool:
+    """Whether `word` is Cyrillic and pymorphy3's best parse takes it for a name, place or organisation."""
+    return bool(CYRILLIC_RE.search(word)) and bool(_NAME_TAGS & morph().parse(word.lower())[0].tag.grammemes)
+
+
 @lru_cache(maxsize=2)
 def stemmer(language: str) -> Stemmer.Stemmer:
     """The Snowball stemmer of 'en' or 'ru' (one per process; the evaluation's baselines use them too)."""
@@ -87,7 +92,7 @@ def _analyse_russian(word: str) -> Word:
     lemma = parse.normal_form.replace("ё", "е")
     stop = word in stopwords.ALL or lemma in stopwords.ALL or len(word) < 2
     keys: tuple[str, ...] = ()
-    if NAME_TAGS & parse.tag.grammemes or not analyser.word_is_known(word):
+    if _NAME_TAGS & parse.tag.grammemes or not analyser.word_is_known(word):
         keys = tuple(dict.fromkeys(k for k in (name_key(lemma), name_key(word)) if k))
     return Word(stemmer("ru").stemWord(lemma), stop, keys, "cyrillic")
 
