@@ -205,6 +205,21 @@ def threshold_rules():
             yield name, value, replace(DEFAULT_RULE, thresholds=thresholds), value == chosen
 
 
+def threshold_curves(row_of, header: str) -> list[str]:
+    """Each regime's threshold curve, a line per threshold with `row_of(rule)`, under `header` (formatted with
+    the regime's name); a regime whose rows are all the same (one the set's candidates never reach) is left
+    out."""
+    curves: dict[str, list[tuple[float, str, bool]]] = {}
+    for name, value, rule, in_use in threshold_rules():
+        curves.setdefault(name, []).append((value, row_of(rule), in_use))
+    lines = []
+    for name, points in curves.items():
+        if len({row for _, row, _ in points}) > 1:
+            lines.append(header.format(regime=name))
+            lines += [f"  {value:4.2f}  {row}{'  ← in use' if in_use else ''}" for value, row, in_use in points]
+    return lines
+
+
 def _settings():
     """(setting, value, the rule with it, whether it is the value in use) for every point of the curves: each
     regime's threshold, then the other settings, one at a time, the rest held at their values."""

@@ -18,7 +18,7 @@ from retrieval.corpus import Corpus
 from retrieval.decision import DEFAULT_RULE
 from retrieval.engine import Engine
 
-from .calibration import Case, cells, encoded_questions, outcome, scored_case, threshold_rules
+from .calibration import Case, cells, encoded_questions, outcome, scored_case, threshold_curves
 from .squad import load_squad
 
 FILE = "english_tydiqa_train.json"
@@ -56,13 +56,7 @@ def report(folder: Path) -> str:
         answerable = sum(case.paragraph is not None for case in split_cases)
         lines.append(f"  {split:12} {answerable:10} {len(split_cases) - answerable:9}  "
                      f"{cells(outcome(split_cases, DEFAULT_RULE))}")
-    curves: dict[str, list[tuple[float, str, bool]]] = {}
-    for regime, value, rule, in_use in threshold_rules():
-        row = "  |  ".join(cells(outcome(split_cases, rule)) for split_cases in cases.values())
-        curves.setdefault(regime, []).append((value, row, in_use))
-    for regime, points in curves.items():
-        if len({row for _, row, _ in points}) > 1:  # a regime these corpora reach
-            lines.append(f"by the threshold where candidates are in {regime} (calibration | report):")
-            lines += [f"  {value:4.2f}  {row}{'  ← in use' if in_use else ''}" for value, row, in_use in points]
+    lines += threshold_curves(lambda rule: "  |  ".join(cells(outcome(part, rule)) for part in cases.values()),
+                              "by the threshold where candidates are in {regime} (calibration | report):")
     return "\n".join(lines)
 

@@ -22,7 +22,7 @@ from retrieval.engine import Engine
 from retrieval.errors import CorpusError
 from retrieval.yamlfile import load_list
 
-from .calibration import threshold_rules
+from .calibration import threshold_curves
 
 SHOWN = 3  # excerpts in the bot's first message (its page_size)
 KINDS = ("keywords", "polite", "typo", "translit", "lower", "number", "date", "person", "company", "place", "mixed",
@@ -122,15 +122,11 @@ def report(engine: Engine, path: Path) -> str:
             shown = sum(a.answers_at() is not None for a in rows) / len(rows)
             refused = sum(not a.excerpts for a in rows) / len(rows)
             lines.append(f"  {kind:14} {len(rows):4}  {first:6.3f} {shown:6.3f} {refused:8.3f}")
-    curves: dict[str, list[str]] = {}
-    for regime, value, rule, in_use in threshold_rules():
+    def row(rule: Rule) -> str:
         points = ask_all(engine, questions, rule)
-        row = "  |  ".join("{:.3f} {:.3f}".format(*_refusals([a for a in points if a.question.split == split]))
-                           for split in SPLITS)
-        curves.setdefault(regime, []).append(f"  {value:4.2f}  {row}{'  ← in use' if in_use else ''}")
-    for regime, rows in curves.items():
-        if len({row.split("  ← ")[0][8:] for row in rows}) > 1:  # a regime the project's questions reach
-            lines.append(f"by the threshold where candidates are in {regime}: answerable refused, near misses "
-                         "answered (tune | report):")
-            lines += rows
+        return "  |  ".join("{:.3f} {:.3f}".format(*_refusals([a for a in points if a.question.split == split]))
+                            for split in SPLITS)
+
+    lines += threshold_curves(row, "by the threshold where candidates are in {regime}: answerable refused, near "
+                                   "misses answered (tune | report):")
     return "\n".join(lines)
