@@ -127,3 +127,10 @@ def test_names_the_corpus_mentions_in_either_script_are_answered(engine, questio
 def test_a_word_pymorphy3_only_guesses_at_is_not_taken_for_an_unknown_name(engine):
     """A long question is cut mid-word ("…МАЗ соглаш"): pymorphy3 guesses a surname for the stump."""
     assert engine.search("МАЗ соглашение " * 1000)
+
+
+@pytest.mark.parametrize("question", ["𗀀МАЗ", "а 𗀀МАЗ?", "Кто такой 𗀀Страхар"])
+def test_a_letter_unicode_cannot_name_does_not_break_the_name_checks(engine, question):
+    """Found by tests/test_properties.py: pymorphy3 raised on "𗀀МАЗ" as written."""
+    hits, follows = engine.search(question), engine.follows_on(question)
+    assert all(hit.excerpt in hit.passage for hit in hits) and isinstance(follows, bool)

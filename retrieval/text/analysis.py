@@ -67,8 +67,15 @@ def morph() -> pymorphy3.MorphAnalyzer:
 
 
 def russian_name(word: str) -> bool:
-    """Whether `word` is Cyrillic and pymorphy3's best parse takes it for a name, place or organisation."""
-    return bool(CYRILLIC_RE.search(word)) and bool(_NAME_TAGS & morph().parse(word.lower())[0].tag.grammemes)
+    """Whether `word` is Cyrillic and pymorphy3's best parse takes it for a name, place or organisation. A word
+    as the user wrote it may hold a letter Python's Unicode database cannot name ("𗀀МАЗ"), on which
+    pymorphy3's parser raises: no name then (the analyser itself parses only normalised words)."""
+    if not CYRILLIC_RE.search(word):
+        return False
+    try:
+        return bool(_NAME_TAGS & morph().parse(word.lower())[0].tag.grammemes)
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=2)
