@@ -64,7 +64,8 @@ def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[s
     direction are pooled under "<direction>, 1 article"."""
     loaded = {lang: load_squad(folder / f"xquad.{lang}.dev.json", lang) for lang in ("ru", "en")}
     questions = {lang: loaded[lang][1] for lang in loaded}
-    vectors, words = encoded_questions([q.text for lang in questions for q in questions[lang]])
+    analyzer = Analyzer()  # one for every corpus (XQuAD has no glossary): it keeps the paragraphs it has read
+    vectors, words = encoded_questions([q.text for lang in questions for q in questions[lang]], analyzer)
     result: dict[str, dict[str, list[Case]]] = {}
     for split in splits:
         answerable, distractors, off_topic = SPLITS[split]
@@ -78,7 +79,7 @@ def score_cases(folder: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> dict[s
             for label, articles, chosen in corpora:
                 documents = tuple(doc for lang in pool for i, doc in enumerate(loaded[lang][0].documents)
                                   if _article(i) in articles)
-                engine = Engine.build(Corpus(folder, documents))
+                engine = Engine.build(Corpus(folder, documents), analyzer)
                 paragraph_of = [int(doc.id.split("-p")[1]) for doc in documents]
                 cases = result[split].setdefault(label, [])
                 cases += [scored_case(engine, q.text, vectors[q.text], words,

@@ -11,7 +11,6 @@ closest in meaning. What comes out (`Scored`) is what `decision` answers or refu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache, partial
 from typing import Mapping, NamedTuple
 
 import numpy as np
@@ -42,8 +41,6 @@ WORD_FOCUS = 3
 # "factory" (0.68), "утраченным" in one saying "потерянный" (0.74). Unrelated words reach 0.3–0.4;
 # chosen among 0.3, 0.4 and 0.5 on the calibration split (docs/decisions.md).
 NEAR_FLOOR = 0.4
-# Passages whose analysis is kept (about 14 kB each: some 14 MB an engine).
-ANALYSED_PASSAGES = 1024
 
 # A translation's BM25 against a word's as written, in the fused score (and in choosing the candidates whose
 # sentences are read).
@@ -113,10 +110,10 @@ class Scorer:
         self.bridge = bridge
         self._russian = russian  # per passage: whether its article is Russian
         self._term_languages = _term_languages(index.postings, russian)
-        # the analysed tokens of the passages read lately: the leading passages of one question are often
-        # those of the next, and a search reads each again for its excerpt (a function of the analyser and
-        # the texts, not of the scorer, so that a replaced engine is freed at once)
-        self.tokens = lru_cache(maxsize=ANALYSED_PASSAGES)(partial(_analysed, analyzer, texts))
+
+    def tokens(self, passage_id: int) -> tuple[Token, ...]:
+        """A passage's analysed tokens (the analyser keeps those it read lately)."""
+        return self.analyzer.analyze(self.texts[passage_id])
 
     def parse(self, question: str) -> Query:
         """The question analysed, its ordinary words translated through the bridge (the question itself is
@@ -263,10 +260,6 @@ def encode_question(question: str, words: list[str] = ()) -> tuple[np.ndarray, n
     if not question.strip():
         return np.zeros(encoder.DIMENSIONS, dtype=np.float32), vectors
     return vectors[0], vectors[1:]
-
-
-def _analysed(analyzer: Analyzer, texts: list[str], passage_id: int) -> tuple[Token, ...]:
-    return tuple(analyzer.analyze(texts[passage_id]))
 
 
 def _leading(words: np.ndarray, cosine: np.ndarray, count: int) -> np.ndarray:

@@ -30,6 +30,11 @@ from .translit import name_key
 # Bump when the analysis changes, so saved indexes built by an older analyser are rebuilt.
 ANALYSER_VERSION = "6"
 MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: its whole is not a term
+# Texts whose analysis an analyser keeps (a passage's is about 14 kB): the leading passages of one question are
+# often those of the next, a search reads them again for its excerpt, a build analyses each passage the lab
+# has just analysed for another corpus; a question is read by several parts of one search.
+ANALYSED_PASSAGES = 1024
+ANALYSED_QUESTIONS = 64
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
 _OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
@@ -172,7 +177,8 @@ def _analysed_words(text: str) -> list[Word]:
 
 
 class Analyzer:
-    """Text → tokens with terms. Build one per glossary and reuse it: it holds the compiled glossary."""
+    """Text → tokens with terms. Build one per glossary and reuse it: it holds the compiled glossary and the
+    analyses of the texts it read lately."""
 
     def __init__(self, glossary: Glossary | CompiledGlossary | None = None):
         compiled = glossary if isinstance(glossary, CompiledGlossary) else compile_glossary(glossary or Glossary.empty())
@@ -180,6 +186,9 @@ class Analyzer:
         self._single, self._phrases = compiled.single, compiled.phrases
         self._concepts = frozenset(self._single.values())
         self.max_phrase = max((len(p) for p in self._phrases), default=0)
+        # (a cycle through the analyser: the collector frees a replaced engine's, not the reference count)
+        self._passages = lru_cache(maxsize=ANALYSED_PASSAGES)(self._tokens)
+        self._questions = lru_cache(maxsize=ANALYSED_QUESTIONS)(self._tokens)
 
     def _terms_of(self, word: Word, question: bool) -> list[str]:
         """A word's terms: its glossary concept, or its base and name keys (a question's keys ask for the
@@ -212,15 +221,15 @@ class Analyzer:
                               frozenset(compound)))
         return words
 
-    def analyze(self, text: str) -> list[Token]:
+    def analyze(self, text: str) -> tuple[Token, ...]:
         """Every token of a passage with its terms; stop words come back with no terms."""
-        return self._tokens(text, question=False)
+        return self._passages(text, False)
 
-    def analyze_question(self, text: str) -> list[Token]:
+    def analyze_question(self, text: str) -> tuple[Token, ...]:
         """Every token of a question with its terms: as `analyze`, but name keys ask for the other script."""
-        return self._tokens(text, question=True)
+        return self._questions(text, True)
 
-    def _tokens(self, text: str, question: bool) -> list[Token]:
+    def _tokens(self, text: str, question: bool) -> tuple[Token, ...]:
         words = self._words(text, question)
         extra_terms: dict[int, list[str]] = {}
         extra_marks: dict[int, set[str]] = {}
@@ -240,7 +249,7 @@ class Analyzer:
             all_terms = tuple(terms + extra_terms.get(i, []))
             tokens.append(Token(raw.start, raw.end, all_terms,
                                 frozenset(all_terms) | marks | extra_marks.get(i, set())))
-        return tokens
+        return tuple(tokens)
 
     def terms(self, text: str) -> list[str]:
         """The flat list of a passage's terms, repeats kept (they are term frequencies)."""
