@@ -113,6 +113,28 @@ def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, ques
     assert engine.search(question)[0].excerpt.startswith("On July 8, a cooperation agreement was signed")
 
 
+@pytest.mark.parametrize("question, answers", [("иннопрм сколько стран", ("from 35 countries",)),
+                                               ("Какого числа прошла большая стратегическая сессия на Иннопроме?",
+                                                ("On July 8, a major session", "YEKATERINBURG, 10 July"))])
+def test_the_leading_excerpt_holding_the_kind_asked_and_the_questions_words_goes_first(engine, question, answers):
+    """Typed questions of the tune part whose answer was second or third, behind an excerpt naming the fair."""
+    assert any(answer in engine.search(question)[0].excerpt for answer in answers)
+
+
+def test_a_hit_ranked_far_below_the_first_does_not_lead_however_much_its_excerpt_holds():
+    from retrieval.engine import Hit, _leading_excerpt
+    from retrieval.query import Query, QueryWord
+    words = (QueryWord(frozenset({"a"}), 1.0, True), QueryWord(frozenset({"b"}), 2.0, True))
+    query = Query("a b", words, ("a", "b"))
+    hits = [Hit(None, 0, "", text, (), score) for text, score in (("a.", 1.0), ("a and b.", 0.3), ("b.", 0.9))]
+    terms = [frozenset({"a"}), frozenset({"a", "b"}), frozenset({"b"})]
+    assert _leading_excerpt(hits, terms, query, None) == 2  # the second holds more, but ranks too low
+    assert _leading_excerpt(hits[:1], terms, query, None) == 0
+    number = [Hit(None, 0, "", "b.", (), 1.0), Hit(None, 0, "", "b, 7.", (), 0.9)]
+    assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, "number") == 1  # the number asked for
+    assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, None) == 0
+
+
 @pytest.mark.parametrize("question", ["товарооборот беларуси с татарстаном", "соглашения с узбекистаном на иннопроме"])
 def test_a_question_about_a_russian_name_the_corpus_never_mentions_is_refused(engine, question):
     assert engine.search(question) == []
