@@ -14,6 +14,7 @@ from retrieval import asking
     ("соглашеине маз", "соглашений маз"),  # a form the corpus writes: the lemma meets
     ("kakoe soglashenie podpisal maz", "какое соглашение подписал maz"),
     ("skolko proektov importozamescheniya", "сколько проектов импортозамещения"),
+    ("chto skazal mishustin pro vystavku", "что сказал mishustin про выставку"),  # "pro" is English too
 ])
 def test_slips_and_latin_letter_russian_are_read_as_the_corpus_words_meant(engine, typed, read):
     assert engine.understood(typed) == read
@@ -41,7 +42,11 @@ def test_a_long_question_before_leaves_room_for_the_follow_up(engine):
 
 @pytest.mark.parametrize("question, kind", [("сколько стоит самолет", "number"), ("How many companies came?", "number"),
                                             ("когда подписали соглашение", "date"), ("When was it signed?", "date"),
-                                            ("Какое соглашение подписал МАЗ?", None)])
+                                            ("Какое соглашение подписал МАЗ?", None),
+                                            ("what did golovchenko say about innoprom", "quote"),
+                                            ("and what else did he say?", "quote"),
+                                            ("что Лукашенко сказал про Освей", "quote"),
+                                            ("кто это сказал?", None)])
 def test_the_kind_of_answer_is_read_from_the_question(question, kind):
     assert asking.kind(question) == kind
 
@@ -64,7 +69,8 @@ async def test_the_reply_says_how_a_question_was_read(engine):
     from bot.service import AnswerService
     from bot.store import SQLiteStore
     service = AnswerService(engine, SQLiteStore(":memory:"), Settings())
-    slip, plain = await service.ask("иннопрм сколько стран", "ru", 1), await service.ask("иннопром сколько стран", "ru", 1)
+    slip = await service.ask("иннопрм сколько стран", "ru", 1)
+    plain = await service.ask("иннопром сколько стран", "ru", 1)
     assert slip.text.startswith("Понял как: <i>иннопром сколько стран</i>") and "Понял как" not in plain.text
     await service.drain()
     service.close()
@@ -115,7 +121,9 @@ def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, ques
 
 @pytest.mark.parametrize("question, answers", [("иннопрм сколько стран", ("from 35 countries",)),
                                                ("Какого числа прошла большая стратегическая сессия на Иннопроме?",
-                                                ("On July 8, a major session", "YEKATERINBURG, 10 July"))])
+                                                ("On July 8, a major session", "YEKATERINBURG, 10 July")),
+                                               ("what did golovchenko say about innoprom",
+                                                ("the largest and most important congress",))])
 def test_the_leading_excerpt_holding_the_kind_asked_and_the_questions_words_goes_first(engine, question, answers):
     """Typed questions of the tune part whose answer was second or third, behind an excerpt naming the fair."""
     assert any(answer in engine.search(question)[0].excerpt for answer in answers)

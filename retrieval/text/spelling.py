@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 import cyrtranslit
 from symspellpy import SymSpell, Verbosity
 
+from . import stopwords
 from .analysis import morph
 from .tokens import CYRILLIC_RE
 
@@ -63,12 +64,14 @@ class Speller:
         """`question` with every word it would not otherwise understand replaced by the corpus word meant. A
         Latin word is read as Russian only in a question where most Latin words neither English nor the corpus
         knows, and at least two, are plainly Russian ("skazal"): elsewhere such a word is a name, not a slip."""
-        strange = [w for w in _WORD_RE.findall(question.lower())
-                   if not CYRILLIC_RE.search(w) and w not in self._words and w not in english_words()]
+        latin = [w for w in _WORD_RE.findall(question.lower()) if not CYRILLIC_RE.search(w) and w not in self._words]
+        strange = [w for w in latin if w not in english_words()]
         readings = {w: reading for w in set(strange) if (reading := _exact_russian(w, self._words))}
         russian = sum(1 for w in strange if w in readings)
         if not (russian >= 2 and 2 * russian > len(strange)):
             readings = None  # not Russian typed in Latin letters
+        else:  # its little words are Russian too, though English knows some of them ("pro", "to")
+            readings.update({w: reading for w in set(latin) if (reading := _as_russian(w)[0]) in stopwords.ALL})
         return _WORD_RE.sub(lambda match: _cased(match.group(), self._read_word(match.group(), readings)), question)
 
     def _read_word(self, written: str, readings: dict[str, str] | None) -> str:
@@ -80,10 +83,10 @@ class Speller:
             if len(word) < MIN_LENGTH or morph().word_is_known(word):
                 return written
             return self._closest(word) or written
-        if word in english_words() or readings is None:
+        if readings is not None and word in readings:
+            return readings[word]
+        if word in english_words() or readings is None or len(word) < MIN_LENGTH:
             return written
-        if word in readings or len(word) < MIN_LENGTH:
-            return readings.get(word, written)
         return next(filter(None, map(self._closest, _as_russian(word))), None) or written
 
     def _closest(self, word: str) -> str | None:
