@@ -30,6 +30,9 @@ DENSE_CANDIDATES = 64
 # Passages that become candidates through translations alone, the best by their BM25: translations are
 # often common words, and in a large corpus thousands of passages hold them (no effect below this size).
 TRANSLATED_CANDIDATES = 1000
+# Candidates whose cosine is read, the best by words (with the closest in meaning): a question has thousands in
+# a large corpus (no effect on a question with at most twice this many, and so on no quality figure here).
+COSINE_CANDIDATES = 1024
 # Candidates whose best sentence is compared with the question: the closest passages in meaning and the
 # best by words, this many of each (the rest keep the passage's cosine; they rank too low to matter).
 SENTENCE_CANDIDATES = 32
@@ -183,12 +186,15 @@ class Scorer:
             best = np.sort(np.argpartition(-translated[1], TRANSLATED_CANDIDATES)[:TRANSLATED_CANDIDATES])
             translated = translated[0][best], translated[1][best]
         nearest = self.nearest.closest(vector, DENSE_CANDIDATES)
-        ids = np.union1d(np.union1d(lexical[0], translated[0]), nearest).astype(np.int32)
+        held = np.zeros(self.index.corpus_size, dtype=bool)  # a mask, not a sorted union: 5 ms at 50,000 passages
+        held[lexical[0]] = held[translated[0]] = held[nearest] = True
+        ids = np.flatnonzero(held).astype(np.int32)
         bm25, translated_bm25 = np.zeros(len(ids)), np.zeros(len(ids))
         bm25[np.searchsorted(ids, lexical[0])] = lexical[1]
         translated_bm25[np.searchsorted(ids, translated[0])] = translated[1]
         words = word_scores(bm25, translated_bm25)
-        candidate_cosine = self._with_best_sentence(ids, self.nearest.cosines(ids, vector), words, vector)
+        cosine = self._cosines(ids, np.searchsorted(ids, nearest), words, vector)
+        candidate_cosine = self._with_best_sentence(ids, cosine, words, vector)
         russian = _is_russian(question)
         languages = self._languages(query)
         known_in_language = languages.mean(axis=0) if len(languages) else np.zeros(2)
@@ -229,6 +235,22 @@ class Scorer:
             share = np.clip((closeness - NEAR_FLOOR) / (1 - NEAR_FLOOR), 0, 1)
             held += float(np.array([w for w, _ in lacking]) @ share)
         return held
+
+    def _cosines(self, ids: np.ndarray, nearest: np.ndarray, words: np.ndarray, vector: np.ndarray) -> np.ndarray:
+        """The candidates' cosines to the question. Of a question with more than 2 × COSINE_CANDIDATES
+        candidates, only those of the COSINE_CANDIDATES best by words and of the `nearest` (their places in
+        `ids`) are read; the others, low by words and no closer than any of the nearest, take the lowest
+        cosine of the nearest (reading every candidate's vector took ~6 ms at 50,000 passages)."""
+        if len(ids) <= 2 * COSINE_CANDIDATES:
+            return self.nearest.cosines(ids, vector)
+        focus = np.union1d(np.argpartition(-words, COSINE_CANDIDATES)[:COSINE_CANDIDATES], nearest)
+        cosine = np.empty(len(ids), dtype=np.float32)
+        cosine[focus] = self.nearest.cosines(ids[focus], vector)
+        floor = cosine[nearest].min() if len(nearest) else cosine[focus].min()
+        outside = np.ones(len(ids), dtype=bool)
+        outside[focus] = False
+        cosine[outside] = floor
+        return cosine
 
     def _with_best_sentence(self, ids: np.ndarray, cosine: np.ndarray, words: np.ndarray,
                             vector: np.ndarray) -> np.ndarray:

@@ -82,6 +82,25 @@ def test_the_leading_candidates_are_those_a_full_sort_puts_first(pairs, count):
     assert list(_leading(words, cosine, count)) == list(np.lexsort((-cosine, -words))[:count])
 
 
+def test_of_many_candidates_only_the_best_by_words_and_the_nearest_have_their_cosines_read(engine, monkeypatch):
+    """The others take the nearest's lowest cosine; below twice COSINE_CANDIDATES every cosine is read."""
+    from retrieval import scoring
+    vector = encoder.encode(["Какое соглашение подписал МАЗ?"])[0]
+    ids = np.arange(len(engine.passages), dtype=np.int32)
+    words = np.random.default_rng(1).random(len(ids))
+    nearest = engine.nearest.closest(vector, 3)
+    exact = engine.nearest.cosines(ids, vector)
+    monkeypatch.setattr(scoring, "COSINE_CANDIDATES", 4)
+    cosine = engine.scorer._cosines(ids, nearest, words, vector)
+    read = np.union1d(np.argsort(-words)[:4], nearest)
+    assert np.allclose(cosine[read], exact[read], atol=1e-6)
+    others = np.setdiff1d(ids, read)
+    floor = cosine[nearest].min()
+    assert len(others) and np.all(cosine[others] == floor) and np.all(exact[others] <= floor + 1e-6)
+    monkeypatch.setattr(scoring, "COSINE_CANDIDATES", len(ids) // 2)
+    assert np.array_equal(engine.scorer._cosines(ids, nearest, words, vector), exact)
+
+
 def test_the_word_rule_answers_only_what_the_model_finds_possible(engine):
     from dataclasses import replace
     from retrieval.decision import decide
