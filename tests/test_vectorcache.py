@@ -248,3 +248,18 @@ def test_an_aside_folder_left_by_a_killed_unpacking_is_removed_an_hour_later(tmp
     weights.backend(package[0].sp, 1)
     assert not stale.exists() and fresh.exists() and vectorcache.cache().beside(weights.FOLDER).is_dir()
     assert oct(vectorcache.cache().beside(weights.FOLDER).stat().st_mode & 0o777) == "0o755"
+
+
+def test_a_question_word_met_before_is_not_encoded_again_and_the_oldest_are_forgotten(monkeypatch):
+    monkeypatch.setattr(encoder, "_memory", type(encoder._memory)())
+    monkeypatch.setattr(encoder, "REMEMBERED", 3)
+    calls, encode = [], encoder._encode
+    monkeypatch.setattr(encoder, "_encode", lambda texts, threads: calls.append(texts) or encode(texts, threads))
+    first = encoder.encode(["Какое соглашение подписал МАЗ?", "соглашение"], remember=True)
+    second = encoder.encode(["Когда подписали соглашение?", "соглашение", "соглашение"], remember=True)
+    assert calls == [("Какое соглашение подписал МАЗ?", "соглашение"), ("Когда подписали соглашение?",)]
+    assert np.array_equal(second[1], first[1]) and np.array_equal(second[2], first[1])
+    assert np.allclose(second, encode(("Когда подписали соглашение?", "соглашение", "соглашение"), 1), atol=1e-6)
+    encoder.encode(["МАЗ", "БелАЗ"], remember=True)  # five texts met, three kept: the oldest go
+    encoder.encode(["Какое соглашение подписал МАЗ?"], remember=True)
+    assert calls[-1] == ("Какое соглашение подписал МАЗ?",)

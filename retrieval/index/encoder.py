@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
@@ -81,8 +82,7 @@ def backend():
 
 
 ONE_THREAD_CHARS = 4000  # texts this short in all (a question and its words) are encoded on one thread
-REMEMBERED_CALLS = 1024  # question calls remembered, of at most REMEMBERED_TEXTS texts each: at 2 kB a
-REMEMBERED_TEXTS = 16  # vector, 32 MB at the very most (a question and its words take a few)
+REMEMBERED = 8192  # questions and question words whose vectors are kept: at 2 kB a vector, 16 MB at most
 
 
 @contextmanager
@@ -107,25 +107,40 @@ def warm_up() -> None:
 
 
 def encode(texts: list[str], remember: bool = False) -> np.ndarray:
-    """Unit vectors (float32, len(texts) × 512) of `texts`. With `remember` (a question and its words), a call
-    of at most REMEMBERED_TEXTS short texts is kept: the same question comes back as its next page, from
-    another user, or to another corpus, and the same texts give the same vectors. Remembered vectors are
-    shared, so they are read-only."""
+    """Unit vectors (float32, len(texts) × 512) of `texts`. With `remember` (a question and its words, short
+    texts in all), the vectors of the last REMEMBERED texts are kept and only the others encoded: the same
+    question comes back as its next page, from another user, or to another corpus, and questions share
+    their words ("соглашение", "when"): a Russian question's words were half its encoding time."""
     if not texts:
         return np.empty((0, DIMENSIONS), dtype=np.float32)
     # the tokenizer encodes to UTF-8 and fails on lone surrogates, which a question can carry
     clean = tuple(text.encode("utf-8", "replace").decode("utf-8") for text in texts)
     short = sum(map(len, clean)) <= ONE_THREAD_CHARS
-    if remember and short and len(clean) <= REMEMBERED_TEXTS:
-        return _remembered(clean)
+    if remember and short:
+        return _recalled(clean)
     return _encode(clean, 1 if short else None)
 
 
-@lru_cache(maxsize=REMEMBERED_CALLS)
-def _remembered(texts: tuple[str, ...]) -> np.ndarray:
-    vectors = _encode(texts, 1)
-    vectors.setflags(write=False)
-    return vectors
+_memory: OrderedDict[str, np.ndarray] = OrderedDict()  # text → its vector, the least recently used first
+_memory_lock = threading.Lock()
+
+
+def _recalled(texts: tuple[str, ...]) -> np.ndarray:
+    """The vectors of `texts`: those kept, and the others encoded in one call and kept."""
+    with _memory_lock:
+        found = {text: _memory[text] for text in texts if text in _memory}
+        for text in found:
+            _memory.move_to_end(text)
+    missing = tuple(dict.fromkeys(text for text in texts if text not in found))
+    if missing:
+        fresh = _encode(missing, 1)
+        found.update(zip(missing, fresh))
+        with _memory_lock:
+            for text, vector in zip(missing, fresh):
+                _memory[text] = vector
+            while len(_memory) > REMEMBERED:
+                _memory.popitem(last=False)
+    return np.stack([found[text] for text in texts])
 
 
 def _encode(texts: tuple[str, ...], threads: int | None) -> np.ndarray:
