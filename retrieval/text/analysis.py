@@ -32,9 +32,10 @@ ANALYSER_VERSION = "6"
 MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: its whole is not a term
 # Texts whose analysis an analyser keeps (a passage's is about 14 kB): the leading passages of one question are
 # often those of the next, a search reads them again for its excerpt, a build analyses each passage the lab
-# has just analysed for another corpus; a question is read by several parts of one search.
+# has just analysed for another corpus; a question is read by several parts of one search, and the lab asks
+# each of its questions of many corpora (a question's analysis is about 4 kB: 8 MB at most).
 ANALYSED_PASSAGES = 1024
-ANALYSED_QUESTIONS = 64
+ANALYSED_QUESTIONS = 2048
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
 _OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
