@@ -15,6 +15,8 @@ from retrieval import asking
     ("kakoe soglashenie podpisal maz", "какое соглашение подписал maz"),
     ("skolko proektov importozamescheniya", "сколько проектов импортозамещения"),
     ("chto skazal mishustin pro vystavku", "что сказал mishustin про выставку"),  # "pro" is English too
+    ("где ездит юнион маз", "где ездит union маз"),  # a name spelling out the corpus's English word
+    ("gde ezdit yunion maz", "где ездит union maz"),
 ])
 def test_slips_and_latin_letter_russian_are_read_as_the_corpus_words_meant(engine, typed, read):
     assert engine.understood(typed) == read
@@ -22,7 +24,8 @@ def test_slips_and_latin_letter_russian_are_read_as_the_corpus_words_meant(engin
 
 @pytest.mark.parametrize("question", ["Who ruled the Normans in the tenth century?", "соглашения с узбекистаном",
                                       "Какое соглашение подписал МАЗ?", "hannover messe 2023",
-                                      "Кто гендиректор Могилевлифтмаша?", "Сколько стран участвовало в Иннопроме?"])
+                                      "Кто гендиректор Могилевлифтмаша?", "Сколько стран участвовало в Иннопроме?",
+                                      "где ездит трамвай", "какая сессия была важной"])
 def test_real_words_and_the_corpus_words_in_any_form_are_left_as_written(engine, question):
     """Gendirector of "Могилевлифтмаш" (the glossary's spelling; the articles misspell it) and "Иннопроме"
     (an inflection) are the corpus's words even where its text has no such form."""
