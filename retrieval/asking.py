@@ -27,8 +27,11 @@ _KINDS = (
                           re.IGNORECASE)),
     ("date", re.compile(r"\b(?:когда|какого\s+числа|в\s+каком\s+году|с\s+какого\s+года|since\s+when|when|"
                         r"what\s+date|what\s+year|which\s+year|which\s+day)(?![-\w])", re.IGNORECASE)),
-    ("quote", re.compile(r"\bwhat\s+(?:else\s+)?(?:did|does|has|have)\s+(?:.+\s)?(?:say|said|tell|told)\b"
-                         r"|\bwhat\s+(?:.+\s)?said\b|\bчто\s+(?:.+\s)?(?:сказал|заявил|говорил|ответил)\w*",
+    ("quote", re.compile(r"\bwhat\s+(?:else\s+)?(?:did|does|has|have)\s+(?:\S+\s+){0,3}?(?:say|tell)\b"
+                         r"|\bwhat\s+(?:\S+\s+){0,3}?said\b(?!\s+to\b)"
+                         r"|\bчто\s+(?!за\b)(?:\S+\s+){0,3}?(?:сказал|заявил|говорил|ответил)\w*", re.IGNORECASE)),
+    ("title", re.compile(r"\bназвани\w*|\bкак\s+(?:\w+\s+)?называ\w*|\bwhat\s+(?:is|was)\s+(?:it|the\s+\w+)\s+called"
+                         r"|\bwhat\s+(?:is|was)\s+(?:the|its)\s+(?:name|title)|\b(?:name|title)\s+of\b",
                          re.IGNORECASE)),
 )
 _MONTHS = (r"январ[ьяе]|феврал[ьяе]|март[ае]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[ае]?|сентябр[ьяе]|"
@@ -37,22 +40,28 @@ _MONTHS = (r"январ[ьяе]|феврал[ьяе]|март[ае]?|апрел[
 _NUMBER_WORDS = (r"один|одн[аои]|два|две|три|четыре|пять|шесть|семь|восемь|девять|десят\w*|сто|сотн\w*|тысяч\w*|"
                  r"миллион\w*|миллиард\w*|млн|млрд|one|two|three|four|five|six|seven|eight|nine|ten|dozen\w*|"
                  r"hundred\w*|thousand\w*|million\w*|billion\w*")
+_QUOTE_MARK = re.compile(r"[“”«»\"]")
+_SPEECH = re.compile(r"\b(?:said|says|noted|stated|added|stressed|told|emphasi[sz]ed|сказал\w*|заявил\w*|отметил\w*|"
+                     r"подчеркнул\w*|добавил\w*|говорит|считает)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[“«\"](?:[^“”«»\"\s]+\s+){2,}[^“”«»\"]*[”»\"]")  # three words or more between marks
 _HOLDS = {
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
     "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\b|\d+\s*(?:years?|лет|года?)\b", re.IGNORECASE),
-    "quote": re.compile(r"[“”«»\"]"),
+    "title": _QUOTE_MARK,  # a session's, a tram's or a programme's name is written in quotation marks
 }
 
 
 def kind(question: str) -> str | None:
-    """"number", "date" or None: what the answer to `question` holds, read from its last sentence (a
-    follow-up is read after the question it follows, and asks its own kind: `followup`)."""
+    """"number", "date", "quote", "title" or None: what the answer to `question` holds, read from its last
+    sentence (a follow-up is read after the question it follows, and asks its own kind: `followup`)."""
     last = next((part for part in reversed(re.split(r"[?!]", question)) if part.strip()), "")
     return next((name for name, pattern in _KINDS if pattern.search(last)), None)
 
 
 def holds(wanted: str | None, text: str) -> bool:
     """Whether `text` holds an answer of kind `wanted` (any text does when no kind is wanted)."""
+    if wanted == "quote":  # words quoted, not a name in quotation marks ("Union MAZ", ОАО «МАЗ»)
+        return bool(_QUOTE_MARK.search(text) and _SPEECH.search(text) or _QUOTED.search(text))
     return wanted is None or bool(_HOLDS[wanted].search(text))
 
 

@@ -277,11 +277,12 @@ def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query,
     """Which of the leading `hits` (their excerpts' `terms`) goes first: the passage's rank alone let a sentence
     holding only the question's common words lead one that answers, and a sentence with no number lead one
     with the number asked for (typed questions, tune part: first excerpt answers 0.584 -> 0.640)."""
-    held = [sum(word.weight for word in query.words if word.terms & excerpt) for excerpt in terms[:len(hits)]]
-    bonus = KIND_LEADS * max(held)
-    worth = [weight + bonus * (asked is not None and asking.holds(asked, hit.excerpt))
-             if hit.score >= CLOSE * hits[0].score else -1.0 for weight, hit in zip(held, hits)]
-    return worth.index(max(worth)) if worth[0] < GENERIC * max(worth) else 0
+    eligible = [i for i, hit in enumerate(hits) if i == 0 or hit.score >= CLOSE * hits[0].score]
+    held = {i: sum(word.weight for word in query.words if word.terms & terms[i]) for i in eligible}
+    bonus = KIND_LEADS * max(held.values())
+    worth = {i: held[i] + bonus * (asked is not None and asking.holds(asked, hits[i].excerpt)) for i in eligible}
+    best = max(eligible, key=lambda i: (worth[i], -i))
+    return best if worth[0] < GENERIC * worth[best] else 0
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -33,12 +33,12 @@ class Excerpt:
     terms: frozenset[str]  # index terms of the excerpt's words, for spotting near-identical excerpts
 
 
-def _matched_weight(tokens: list[Token], query: Query) -> float:
+def _matched_weight(tokens: Sequence[Token], query: Query) -> float:
     marks = frozenset().union(*(t.marks for t in tokens)) if tokens else frozenset()
     return sum(word.weight for word in query.words if word.terms & marks)
 
 
-def _windows(passage: str, tokens: list[Token], longest: int):
+def _windows(passage: str, tokens: Sequence[Token], longest: int):
     """The passage's sentences; every run of 1 to `longest` consecutive ones as (first, last); and the
     tokens inside each run."""
     sentences = passage_sentence_spans(passage)
@@ -50,7 +50,7 @@ def _windows(passage: str, tokens: list[Token], longest: int):
     return sentences, windows, inside
 
 
-def gathered_weight(passage: str, tokens: list[Token], query: Query) -> tuple[float, float]:
+def gathered_weight(passage: str, tokens: Sequence[Token], query: Query) -> tuple[float, float]:
     """The question words' weight in the passage's best sentence, and in its best two consecutive sentences:
     an answerable question's words gather there, an off-topic question's lie scattered."""
     _, windows, inside = _windows(passage, tokens, 2)
@@ -58,7 +58,7 @@ def gathered_weight(passage: str, tokens: list[Token], query: Query) -> tuple[fl
     return max(w for w, (first, last) in zip(weights, windows) if first == last), max(weights)
 
 
-def choose_excerpt(passage: str, tokens: list[Token], query: Query, sentence_cosines: np.ndarray,
+def choose_excerpt(passage: str, tokens: Sequence[Token], query: Query, sentence_cosines: np.ndarray,
                    wanted: Callable[[str], bool] | None = None) -> Excerpt:
     """The best window of sentences of `passage` (whose analysed `tokens` are given) for `query`; by
     meaning (the cosine of each of its `passage_sentence_spans` to the question) when no question word

@@ -11,7 +11,7 @@ closest in meaning. What comes out (`Scored`) is what `decision` answers or refu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, NamedTuple
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -220,7 +220,7 @@ class Scorer:
             near = max(near, self._near_weight(query, tokens, word_vector))
         return Sentences(one=one, two=two, cosine=closest, near=near)
 
-    def _near_weight(self, query: Query, tokens: list, word_vector: dict[str, np.ndarray]) -> float:
+    def _near_weight(self, query: Query, tokens: Sequence[Token], word_vector: dict[str, np.ndarray]) -> float:
         """The question words' weight a passage (its analysed `tokens`) holds, a word it lacks counting by
         how close its closest word there is (from nothing at NEAR_FLOOR to all at 1)."""
         terms = {term for token in tokens for term in token.terms}
@@ -239,17 +239,15 @@ class Scorer:
     def _cosines(self, ids: np.ndarray, nearest: np.ndarray, words: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """The candidates' cosines to the question. Of a question with more than 2 × COSINE_CANDIDATES
         candidates, only those of the COSINE_CANDIDATES best by words and of the `nearest` (their places in
-        `ids`) are read; the others, low by words and no closer than any of the nearest, take the lowest
-        cosine of the nearest (reading every candidate's vector took ~6 ms at 50,000 passages)."""
+        `ids`) are read; the others, low by words and farther than the nearest, take the lowest cosine read,
+        so that none outranks a read one by its cosine (reading every candidate's vector took ~6 ms at 50,000
+        passages)."""
         if len(ids) <= 2 * COSINE_CANDIDATES:
             return self.nearest.cosines(ids, vector)
         focus = np.union1d(np.argpartition(-words, COSINE_CANDIDATES)[:COSINE_CANDIDATES], nearest)
-        cosine = np.empty(len(ids), dtype=np.float32)
-        cosine[focus] = self.nearest.cosines(ids[focus], vector)
-        floor = cosine[nearest].min() if len(nearest) else cosine[focus].min()
-        outside = np.ones(len(ids), dtype=bool)
-        outside[focus] = False
-        cosine[outside] = floor
+        read = self.nearest.cosines(ids[focus], vector)
+        cosine = np.full(len(ids), read.min(), dtype=np.float32)
+        cosine[focus] = read
         return cosine
 
     def _with_best_sentence(self, ids: np.ndarray, cosine: np.ndarray, words: np.ndarray,

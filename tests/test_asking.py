@@ -17,6 +17,8 @@ from retrieval import asking
     ("chto skazal mishustin pro vystavku", "что сказал mishustin про выставку"),  # "pro" is English too
     ("где ездит юнион маз", "где ездит union маз"),  # a name spelling out the corpus's English word
     ("gde ezdit yunion maz", "где ездит union maz"),
+    ("chto to skazal golovchenko", "что то сказал golovchenko"),  # "to" is the corpus's English word too
+    ("chto skazal Sam Altman pro vystavku", "что сказал Sam Altman про выставку"),  # a capitalised one is a name
 ])
 def test_slips_and_latin_letter_russian_are_read_as_the_corpus_words_meant(engine, typed, read):
     assert engine.understood(typed) == read
@@ -49,9 +51,24 @@ def test_a_long_question_before_leaves_room_for_the_follow_up(engine):
                                             ("what did golovchenko say about innoprom", "quote"),
                                             ("and what else did he say?", "quote"),
                                             ("что Лукашенко сказал про Освей", "quote"),
-                                            ("кто это сказал?", None)])
+                                            ("кто это сказал?", None),
+                                            ("What is the plant said to be the largest?", None),
+                                            ("Что за компания заявила о банкротстве?", None),
+                                            ("стратегическая сессия название", "title"),
+                                            ("как называлась сессия?", "title")])
 def test_the_kind_of_answer_is_read_from_the_question(question, kind):
     assert asking.kind(question) == kind
+
+
+@pytest.mark.parametrize("text, quote, title", [
+    ("“You are real friends for us, the closest ones,” he said.", True, True),
+    ('"The Republic of Belarus has been participating in Innoprom for more than 10 years"', True, True),
+    ("ОАО «МАЗ» подписало соглашение.", False, True),  # a name in quotation marks is no quotation
+    ('The "Voevoda" tram was shown.', False, True),
+    ("Union MAZ buses run in Saint Petersburg.", False, False),
+])
+def test_a_quotation_is_words_quoted_and_a_title_any_name_in_quotation_marks(text, quote, title):
+    assert asking.holds("quote", text) == quote and asking.holds("title", text) == title
 
 
 def test_a_how_many_question_gets_the_sentences_with_the_number(engine):
@@ -141,6 +158,9 @@ def test_a_hit_ranked_far_below_the_first_does_not_lead_however_much_its_excerpt
     terms = [frozenset({"a"}), frozenset({"a", "b"}), frozenset({"b"})]
     assert _leading_excerpt(hits, terms, query, None) == 2  # the second holds more, but ranks too low
     assert _leading_excerpt(hits[:1], terms, query, None) == 0
+    assert _leading_excerpt(hits[:3:2], [terms[0], frozenset({"a", "b"})], query, None) == 1
+    heavy = Query("c d", (QueryWord(frozenset({"c"}), 1.0, True), QueryWord(frozenset({"d"}), 4.0, True)), ("c", "d"))
+    assert _leading_excerpt(hits[:3:2], [frozenset({"d"}), frozenset({"c", "d"})], heavy, None) == 0  # 4 ≥ 0.8 × 5
     number = [Hit(None, 0, "", "b.", (), 1.0), Hit(None, 0, "", "b, 7.", (), 0.9)]
     assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, "number") == 1  # the number asked for
     assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, None) == 0

@@ -260,6 +260,10 @@ def test_a_question_word_met_before_is_not_encoded_again_and_the_oldest_are_forg
     assert calls == [("Какое соглашение подписал МАЗ?", "соглашение"), ("Когда подписали соглашение?",)]
     assert np.array_equal(second[1], first[1]) and np.array_equal(second[2], first[1])
     assert np.allclose(second, encode(("Когда подписали соглашение?", "соглашение", "соглашение"), 1), atol=1e-6)
-    encoder.encode(["МАЗ", "БелАЗ"], remember=True)  # five texts met, three kept: the oldest go
-    encoder.encode(["Какое соглашение подписал МАЗ?"], remember=True)
-    assert calls[-1] == ("Какое соглашение подписал МАЗ?",)
+    encoder.encode(["Какое соглашение подписал МАЗ?"], remember=True)  # used again: now the last to go
+    assert len(calls) == 2
+    encoder.encode(["МАЗ", "БелАЗ"], remember=True)  # five texts met, three kept: the least recently used go
+    encoder.encode(["Какое соглашение подписал МАЗ?", "Когда подписали соглашение?"], remember=True)
+    assert calls[-1] == ("Когда подписали соглашение?",)
+    kept = encoder._memory["Какое соглашение подписал МАЗ?"]
+    assert not kept.flags.writeable and kept.base is None  # a row of its own, not a view of its call

@@ -137,7 +137,9 @@ def _recalled(texts: tuple[str, ...]) -> np.ndarray:
         found.update(zip(missing, fresh))
         with _memory_lock:
             for text, vector in zip(missing, fresh):
-                _memory[text] = vector
+                kept = vector.copy()  # a row of its own: a slice would keep its whole call's array alive
+                kept.setflags(write=False)
+                _memory[text] = kept
             while len(_memory) > REMEMBERED:
                 _memory.popitem(last=False)
     return np.stack([found[text] for text in texts])

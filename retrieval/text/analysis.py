@@ -33,9 +33,11 @@ MAX_COMPOUND_PARTS = 4  # a longer hyphen chain is a run of words, not a name: i
 # Texts whose analysis an analyser keeps (a passage's is about 14 kB): the leading passages of one question are
 # often those of the next, a search reads them again for its excerpt, a build analyses each passage the lab
 # has just analysed for another corpus; a question is read by several parts of one search, and the lab asks
-# each of its questions of many corpora (a question's analysis is about 4 kB: 8 MB at most).
+# each of its questions of many corpora. Only questions of at most KEPT_QUESTION_CHARS are kept (such a one's
+# analysis is at most about 16 kB: 32 MB in all; a 1,000-character one's is about 78 kB).
 ANALYSED_PASSAGES = 1024
 ANALYSED_QUESTIONS = 2048
+KEPT_QUESTION_CHARS = 200
 
 NAME_KEY_PREFIX = {"cyrillic": "~c:", "latin": "~l:"}
 _OTHER_SCRIPT = {"cyrillic": "latin", "latin": "cyrillic"}
@@ -228,7 +230,7 @@ class Analyzer:
 
     def analyze_question(self, text: str) -> tuple[Token, ...]:
         """Every token of a question with its terms: as `analyze`, but name keys ask for the other script."""
-        return self._questions(text, True)
+        return self._questions(text, True) if len(text) <= KEPT_QUESTION_CHARS else self._tokens(text, True)
 
     def _tokens(self, text: str, question: bool) -> tuple[Token, ...]:
         words = self._words(text, question)

@@ -68,15 +68,17 @@ class Speller:
         """`question` with every word it would not otherwise understand replaced by the corpus word meant. A
         Latin word is read as Russian only in a question where most Latin words neither English nor the corpus
         knows, and at least two, are plainly Russian ("skazal"): elsewhere such a word is a name, not a slip."""
-        latin = [w for w in _WORD_RE.findall(question.lower()) if not CYRILLIC_RE.search(w) and w not in self._words]
-        strange = [w for w in latin if w not in english_words()]
+        latin = [w for w in _WORD_RE.findall(question) if not CYRILLIC_RE.search(w)]
+        strange = [w for w in map(str.lower, latin) if w not in self._words and w not in english_words()]
         readings = {w: reading for w in set(strange) if (reading := _exact_russian(w, self._words))}
         russian = sum(1 for w in strange if w in readings)
         if not (russian >= 2 and 2 * russian > len(strange)):
             readings = None  # not Russian typed in Latin letters
-        else:  # its little words are Russian too, though English knows some of them ("pro", "to"), and a name
-            # read as Russian may be the corpus's English one ("yunion" → "юнион" → "union")
-            readings.update({w: reading for w in set(latin) if (reading := _as_russian(w)[0]) in stopwords.ALL})
+        else:  # its little words are Russian too, though English or the corpus knows them ("pro", "to"), but
+            # a capitalised one, a name ("Sam"); and a name read as Russian may be the corpus's English one
+            # ("yunion" → "юнион" → "union")
+            readings.update({w.lower(): reading for w in latin
+                             if not w[:1].isupper() and (reading := _as_russian(w.lower())[0]) in stopwords.ALL})
             readings = {w: r if r in self._words or not russian_name(r) else self._english(r) or r
                         for w, r in readings.items()}
         return _WORD_RE.sub(lambda match: _cased(match.group(), self._read_word(match.group(), readings)), question)
@@ -84,6 +86,8 @@ class Speller:
     def _read_word(self, written: str, readings: dict[str, str] | None) -> str:
         """`written` as meant; `readings`: the question's Latin words plainly Russian, when it is typed so."""
         word = written.lower().replace("ё", "е")
+        if readings is not None and word in readings and not written[:1].isupper():
+            return readings[word]
         if word in self._words or self._known(written):
             return written
         if CYRILLIC_RE.search(word):
