@@ -113,24 +113,25 @@ class StoreCalls:
         """A new question's id, at once; the question is written in the background (lost, and logged
         once a minute, when the store is down)."""
         question_id = secrets.randbits(62) or 1
-        task = self._background("recording a question", self.store.add_question, question_id, text, lang, hits,
-                                author)
-        self._writing[question_id] = task
-        task.add_done_callback(lambda _: self._writing.pop(question_id))
+        self._background("recording a question", self._writing, question_id,
+                         self.store.add_question, question_id, text, lang, hits, author)
         return question_id
 
-    def _background(self, what: str, work: Callable, *args) -> asyncio.Task:
-        """`work(*args)` on the store without waiting for it; a failure other than the store being down (which
-        `_down` logs) is logged as `what` failing."""
+    def _background(self, what: str, pending: dict, key, work: Callable, *args) -> None:
+        """`work(*args)` on the store without waiting for it, its task kept in `pending` under `key` until done
+        (unless a later one took its place); a failure other than the store being down (which `_down` logs) is
+        logged as `what` failing."""
         task = asyncio.get_running_loop().create_task(self._call(work, *args))
+        pending[key] = task
 
         def finished(done: asyncio.Task) -> None:
+            if pending.get(key) is done:
+                del pending[key]
             error = None if done.cancelled() else done.exception()
             if error is not None and not isinstance(error, StoreUnavailable):
                 log.error("%s failed", what, exc_info=error)
 
         task.add_done_callback(finished)
-        return task
 
     async def _written(self, question_id: int) -> None:
         """Wait for the question's own write, if it is still under way (a button pressed at once)."""
@@ -157,14 +158,8 @@ class StoreCalls:
     def remember(self, chat_id: int, question: str, keep_seconds: float) -> None:
         """Keep the chat's last question with a subject, in the background (when the store is down, the next
         follow-up is read alone, no more)."""
-        task = self._background("remembering a chat's question", self.store.remember, chat_id, question, keep_seconds)
-        self._remembering[chat_id] = task
-
-        def kept(done: asyncio.Task) -> None:
-            if self._remembering.get(chat_id) is done:  # not a later question of the same chat
-                del self._remembering[chat_id]
-
-        task.add_done_callback(kept)
+        self._background("remembering a chat's question", self._remembering, chat_id,
+                         self.store.remember, chat_id, question, keep_seconds)
 
     async def stats(self) -> Stats:
         return await self._call(self.store.stats)
