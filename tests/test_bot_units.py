@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -262,3 +263,20 @@ def test_help_says_what_start_does_not():
     for lang in ("ru", "en"):
         shown, greeting = how_to_ask(lang, 10).text, start(lang).text
         assert shown != greeting and "/ask" in shown and "10" in shown and "/sources" in shown
+
+
+async def test_draining_waits_for_the_chats_questions_being_kept_too():
+    from bot.store.calls import StoreCalls
+    store = SQLiteStore(":memory:")
+    remember = store.remember
+
+    def slowly(*args):
+        time.sleep(0.3)  # still being written when the drain begins
+        remember(*args)
+
+    store.remember = slowly
+    calls = StoreCalls(store)
+    calls.remember(5, "Какое соглашение подписал МАЗ?", 600)
+    await calls.drain()
+    assert store.last_question(5, 600) == "Какое соглашение подписал МАЗ?"
+    calls.close()

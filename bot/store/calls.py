@@ -165,8 +165,8 @@ class StoreCalls:
         return await self._call(self.store.stats)
 
     async def drain(self) -> None:
-        """Let the questions being written finish (on shutdown), each within its own limit."""
-        await asyncio.gather(*self._writing.values(), return_exceptions=True)
+        """Let the questions and chats' questions being written finish (on shutdown), each within its own limit."""
+        await asyncio.gather(*self._writing.values(), *self._remembering.values(), return_exceptions=True)
 
     def close(self) -> None:
         self._threads.shutdown()
