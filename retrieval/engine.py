@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
-from typing import Mapping, NamedTuple
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -196,7 +196,7 @@ class Engine:
             return []  # a near miss: the question is about a name the corpus never mentions
         scored = self.score(question)
         asked = asking.kind(question)
-        wanted = partial(asking.holds, asked)
+        wanted = partial(asking.holds, asked) if asked else None  # what the excerpt should hold, when asked
         hits: list[Hit] = []
         shown_terms: list[frozenset[str]] = []
         for passage_id, score in decide(scored, rule).best_first(batch=4 * k + 8):
@@ -214,7 +214,7 @@ class Engine:
             hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
                             spans=excerpt.spans, score=score))
         if hits:
-            hits.insert(0, hits.pop(_leading_excerpt(hits[:LEADING], shown_terms, scored.query, asked)))
+            hits.insert(0, hits.pop(_leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted)))
         return hits[:k]
 
     def follows_on(self, question: str) -> bool:
@@ -273,14 +273,16 @@ class Engine:
         return Paragraph(found[0], number, found[1].paragraphs[number - 1])
 
 
-def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query, asked: str | None) -> int:
-    """Which of the leading `hits` (their excerpts' `terms`) goes first: the passage's rank alone let a sentence
-    holding only the question's common words lead one that answers, and a sentence with no number lead one
-    with the number asked for (typed questions, tune part: first excerpt answers 0.584 -> 0.640)."""
+def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query,
+                     wanted: Callable[[str], bool] | None) -> int:
+    """Which of the leading `hits` (their excerpts' `terms`) goes first; `wanted` tells an excerpt holding the
+    kind of answer asked (None: no kind is asked). The passage's rank alone let a sentence holding only the
+    question's common words lead one that answers, and a sentence with no number lead one with the number
+    asked for (typed questions, tune part: first excerpt answers 0.584 -> 0.640)."""
     eligible = [i for i, hit in enumerate(hits) if i == 0 or hit.score >= CLOSE * hits[0].score]
     held = {i: sum(word.weight for word in query.words if word.terms & terms[i]) for i in eligible}
     bonus = KIND_LEADS * max(held.values())
-    worth = {i: held[i] + bonus * (asked is not None and asking.holds(asked, hits[i].excerpt)) for i in eligible}
+    worth = {i: held[i] + bonus * (wanted is not None and wanted(hits[i].excerpt)) for i in eligible}
     best = max(eligible, key=lambda i: (worth[i], -i))
     return best if worth[0] < GENERIC * worth[best] else 0
 

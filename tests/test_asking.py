@@ -162,7 +162,8 @@ def test_a_hit_ranked_far_below_the_first_does_not_lead_however_much_its_excerpt
     heavy = Query("c d", (QueryWord(frozenset({"c"}), 1.0, True), QueryWord(frozenset({"d"}), 4.0, True)), ("c", "d"))
     assert _leading_excerpt(hits[:3:2], [frozenset({"d"}), frozenset({"c", "d"})], heavy, None) == 0  # 4 ≥ 0.8 × 5
     number = [Hit(None, 0, "", "b.", (), 1.0), Hit(None, 0, "", "b, 7.", (), 0.9)]
-    assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, "number") == 1  # the number asked for
+    number_asked = partial(asking.holds, "number")
+    assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, number_asked) == 1  # the number asked for
     assert _leading_excerpt(number, [frozenset({"b"})] * 2, query, None) == 0
 
 
