@@ -37,8 +37,12 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)
 
 
-def pytest_terminal_summary(terminalreporter):
-    """At the end of the run, what was not run here and why, grouped (pytest's -ra lists them one by one)."""
+def pytest_terminal_summary(terminalreporter, config):
+    """At the end of the run, the order's seed (make test's -q hides pytest-randomly's header) and what was not
+    run here and why, grouped (pytest's -ra lists them one by one)."""
+    seed = config.getoption("randomly_seed", None)
+    if seed is not None:
+        terminalreporter.write_line(f"tests ran in random order; --randomly-seed={seed} repeats it")
     skipped = terminalreporter.stats.get("skipped", [])
     if skipped:
         reasons = Counter(str(report.longrepr[2]).removeprefix("Skipped: ") for report in skipped)

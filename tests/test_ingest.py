@@ -4,7 +4,9 @@ Nothing here touches the internet: pages and a feed come from a news site stand-
 
 import subprocess
 import sys
+import warnings
 
+import feedparser
 import pytest
 
 from conftest import ROOT
@@ -12,6 +14,7 @@ from newssite import PAGES
 from retrieval import Engine, ingest
 from retrieval.index import indexfile
 from retrieval.corpus import load_corpus
+from retrieval.ingest.add import _feed_date as feed_date
 from retrieval.ingest.extract import extract
 from retrieval.ingest.fetch import Fetching, SourceError, fetch
 
@@ -56,6 +59,19 @@ def test_a_date_is_taken_only_when_the_page_writes_it_out(tmp_path):
     html = (PAGES / "ru-regional.html").read_text(encoding="utf-8").replace("8 июля 2025, 14:32", "")
     (tmp_path / "page.html").write_text(html, encoding="utf-8")
     assert extract(fetch(str(tmp_path / "page.html"))).date == ""
+
+
+@pytest.mark.parametrize("dates, day", [
+    ("<updated>2025-07-08T10:00:00Z</updated>", "2025-07-08"),  # Atom's only date
+    ("<published>2025-07-07T10:00:00Z</published><updated>2025-07-08T10:00:00Z</updated>", "2025-07-07"),
+    ("<published>not a date</published>", ""),
+])
+def test_a_feed_entry_gives_its_published_date_or_else_its_updated_one(dates, day):
+    entry = feedparser.parse("<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>t</title>"
+                             f"{dates}</entry></feed>").entries[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # feedparser's deprecated fallback from one date to the other warns
+        assert feed_date(entry) == day
 
 
 @pytest.mark.parametrize("page, problem", [("not-article", "has no article text"),

@@ -211,8 +211,9 @@ def commit(root: Path, prepared: Prepared, dry_run: bool = False, current: Engin
 
 def _feed_date(entry) -> str:
     """The entry's date as the feed states it (in UTC), when it is a plausible news date: not before
-    FIRST_FEED_DATE, not after tomorrow."""
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    FIRST_FEED_DATE, not after tomorrow. The updated date is read with dict.get: feedparser's own get answers a
+    missing one with the published date again, and warns that it will stop doing so."""
+    stamp = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
     try:
         day = dt.date(stamp.tm_year, stamp.tm_mon, stamp.tm_mday) if stamp else None
     except (ValueError, TypeError, AttributeError):
