@@ -44,6 +44,8 @@ _QUOTE_MARK = re.compile(r"[“”«»\"]")
 _SPEECH = re.compile(r"\b(?:said|says|noted|stated|added|stressed|told|emphasi[sz]ed|сказал\w*|заявил\w*|отметил\w*|"
                      r"подчеркнул\w*|добавил\w*|говорит|считает)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[“«\"](?:[^“”«»\"\s]+\s+){2,}[^“”«»\"]*[”»\"]")  # three words or more between marks
+_DATE_NUMBERS = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\s+\d{{1,2}}\b"
+                           r"|\b(?:1[89]\d\d|20\d\d)\b(?![,.]\d)", re.IGNORECASE)  # a day, or a year
 _HOLDS = {
     "number": re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE),
     "date": re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\b|\d+\s*(?:years?|лет|года?)\b", re.IGNORECASE),
@@ -62,6 +64,8 @@ def holds(wanted: str | None, text: str) -> bool:
     """Whether `text` holds an answer of kind `wanted` (any text does when no kind is wanted)."""
     if wanted == "quote":  # words quoted, not a name in quotation marks ("Union MAZ", ОАО «МАЗ»)
         return bool(_QUOTE_MARK.search(text) and _SPEECH.search(text) or _QUOTED.search(text))
+    if wanted == "number":  # a count or an amount: "on July 8" or "since 2010" does not say how many
+        text = _DATE_NUMBERS.sub(" ", text)
     return wanted is None or bool(_HOLDS[wanted].search(text))
 
 

@@ -71,6 +71,19 @@ def test_a_quotation_is_words_quoted_and_a_title_any_name_in_quotation_marks(tex
     assert asking.holds("quote", text) == quote and asking.holds("title", text) == title
 
 
+@pytest.mark.parametrize("text, number", [
+    ("On July 8, a major session took place.", False),  # a day is no count
+    ("8 июля прошла сессия.", False),
+    ("The fair has been held in Ekaterinburg since 2010.", False),  # nor is a year
+    ("More than 1,000 companies from 35 countries are featured.", True),
+    ("In 2025 they signed 10 documents.", True),
+    ("Today we have almost $1 billion in mutual trade.", True),
+    ("Товарооборот достиг 2,5 млрд долларов.", True),
+])
+def test_a_how_many_answer_holds_a_count_or_an_amount_not_a_date(text, number):
+    assert asking.holds("number", text) == number
+
+
 def test_a_how_many_question_gets_the_sentences_with_the_number(engine):
     """Without the kind of answer, the first sentence alone would be the excerpt: it holds the same words."""
     import numpy as np
