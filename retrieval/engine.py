@@ -42,7 +42,7 @@ HITS = 3  # hits a search returns unless asked for another number
 # of the first's score, the one whose excerpt holds the most of the question's weight, KIND_LEADS of the best
 # more when it holds the kind of answer asked; unless the first's excerpt holds GENERIC of that already.
 LEADING = 3
-CLOSE = 0.6
+CLOSE = 0.55
 KIND_LEADS = 0.5
 GENERIC = 0.8
 # Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.

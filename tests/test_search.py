@@ -41,6 +41,19 @@ def test_excerpt_is_one_to_three_sentences_of_the_passage(engine):
             assert 1 <= len(sentence_spans(hit.excerpt)) <= 3
 
 
+def test_a_quoted_name_with_a_full_stop_is_not_cut_in_two(engine):
+    """razdel alone ends a sentence inside "Sustainable Manufacturing. Renewal Strategy"; speech quoted over
+    several sentences is still split."""
+    from retrieval.text.passages import sentence_spans
+    text = 'They opened the session "Sustainable Manufacturing. Renewal Strategy" at Innoprom. It was full.'
+    assert [text[a:b] for a, b in sentence_spans(text)] == [text[:text.index(" It")], "It was full."]
+    speech = "“We saw vulnerabilities in the economy. We clearly realized the need to replace imports and " \
+             "strengthen and develop our own industries,” he said."
+    assert len(sentence_spans(speech)) == 2
+    hit = engine.search("strategic session Sustainable Manufacturing")[0]
+    assert '"Sustainable Manufacturing. Renewal Strategy"' in hit.excerpt
+
+
 @pytest.mark.parametrize("question", [
     "What is the capital of France?", "Who won the 2018 World Cup?", "Как приготовить борщ?",
     "Когда открывается новый аквапарк?", "", "   ", "?!", "the and of", "🙂🙂🙂",

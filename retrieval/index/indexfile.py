@@ -39,7 +39,7 @@ from .bm25 import BM25Index, Postings
 from .bridge import Bridge
 from ..text.cleaning import CleanArticle
 from ..files import replaced
-from ..text.passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage
+from ..text.passages import MAX_PASSAGE_CHARS, MAX_PASSAGE_SENTENCES, Passage, splitter
 from .sentences import SentenceVectors
 from ..yamlfile import read_bytes
 
@@ -57,7 +57,7 @@ class IndexKey(NamedTuple):
 def index_key(glossary_file: Path | None) -> IndexKey:
     """The keys of an index built now for a corpus with this glossary file."""
     passages = hashlib.sha256(f"v{FORMAT_VERSION}:{cleaning.VERSION}:{encoder.identity()}:"
-                              f"{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}".encode()).hexdigest()
+                              f"{MAX_PASSAGE_CHARS}:{MAX_PASSAGE_SENTENCES}:{splitter()}".encode()).hexdigest()
     terms = hashlib.sha256(analysis.fingerprint().encode())
     terms.update(read_bytes(glossary_file) if glossary_file else b"no glossary")
     return IndexKey(passages, terms.hexdigest())

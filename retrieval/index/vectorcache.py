@@ -28,13 +28,13 @@ import os
 import sqlite3
 import threading
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from . import encoder
+from ..text import passages
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def _prefix(kind: str) -> str:
 
 @lru_cache(maxsize=1)
 def _splitter() -> str:
-    return f"razdel=={metadata.version('razdel')}"
+    return passages.splitter()
 
 
 def _hashed(text: str) -> bytes:
