@@ -213,6 +213,8 @@ class Engine:
             source = self._sources[self.corpus.documents[passage.doc].id][0]
             hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
                             spans=excerpt.spans, score=score))
+        if asked in asking.MUST_HOLD and not any(wanted(hit.passage) for hit in hits):
+            return []  # a near miss: "сколько стоит самолёт" of articles that give no price
         if hits:
             hits.insert(0, hits.pop(_leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted)))
         return hits[:k]

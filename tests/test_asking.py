@@ -45,7 +45,9 @@ def test_a_long_question_before_leaves_room_for_the_follow_up(engine):
     assert len(read) <= MAX_QUESTION_CHARS and read.endswith("? а когда?") and asking.kind(read) == "date"
 
 
-@pytest.mark.parametrize("question, kind", [("сколько стоит самолет", "number"), ("How many companies came?", "number"),
+@pytest.mark.parametrize("question, kind", [("сколько стоит самолет", "price"), ("How many companies came?", "number"),
+                                            ("price of a Union MAZ", "price"), ("на какую сумму подписали", "price"),
+                                            ("how much did the tram cost?", "price"), ("how much trade?", "number"),
                                             ("когда подписали соглашение", "date"), ("When was it signed?", "date"),
                                             ("Какое соглашение подписал МАЗ?", None),
                                             ("what did golovchenko say about innoprom", "quote"),
@@ -82,6 +84,27 @@ def test_a_quotation_is_words_quoted_and_a_title_any_name_in_quotation_marks(tex
 ])
 def test_a_how_many_answer_holds_a_count_or_an_amount_not_a_date(text, number):
     assert asking.holds("number", text) == number
+
+
+@pytest.mark.parametrize("text, price", [("agreements totaling $387 million", True), ("почти 1 млрд долларов", True),
+                                         ("3.64 BYN", True), ("100 units of such models", False)])
+def test_a_price_is_an_amount_of_money(text, price):
+    assert asking.holds("price", text) == price
+
+
+@pytest.mark.parametrize("question, subject", [("сколько стоит самолет освей?", "самолет освей"),
+                                               ("price of a Union MAZ", "Union MAZ")])
+def test_a_price_question_no_leading_passage_answers_is_refused(engine, question, subject):
+    """Typed near misses of the tune part: the articles name the plane and the bus (asked alone, they are
+    answered), but give no price."""
+    assert engine.search(subject)
+    assert engine.search(question) == []
+
+
+@pytest.mark.parametrize("question, answer", [("на какую сумму подписали соглашения белорусские предприятия",
+                                               "$387 million"), ("сколько стран на иннопроме", "35 countries")])
+def test_a_how_many_or_price_question_the_corpus_answers_is_answered(engine, question, answer):
+    assert any(answer in hit.excerpt for hit in engine.search(question))
 
 
 def test_a_how_many_question_gets_the_sentences_with_the_number(engine):
