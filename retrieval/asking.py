@@ -30,7 +30,8 @@ MUST_HOLD = ("price", "number")  # kinds of answer a question is refused without
 _KINDS = (
     ("price", re.compile(r"\b(?:цена|цену|цены|стоимост\w*|сколько\s+стоит|сколько\s+стоят|какова\s+сумма|"
                          r"на\s+какую\s+сумму|prices?|priced|how\s+expensive|what\s+cost|"
-                         r"how\s+much\s+(?:does|did|do|is|was|were|will)\s+(?:\S+\s+){1,5}?cost)(?![-\w])", re.IGNORECASE)),
+                         r"how\s+much\s+(?:does|did|do|is|was|were|will)\s+(?:\S+\s+){1,5}?cost)(?![-\w])",
+                         re.IGNORECASE)),
     ("number", re.compile(r"\b(?:сколько|скольк\w*|какое\s+количество|какое\s+число|какой\s+объ[её]м|how\s+many|"
                           r"how\s+much|what\s+number|what\s+amount|how\s+large)(?![-\w])", re.IGNORECASE)),
     ("date", re.compile(r"\b(?:когда|какого\s+числа|в\s+каком\s+году|с\s+какого\s+года|since\s+when|when|"

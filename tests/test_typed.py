@@ -24,7 +24,8 @@ def test_the_set_has_every_kind_of_question_people_type(typed):
 
 
 def test_every_gold_piece_is_verbatim_text_of_the_corpus(typed):
-    texts = [" ".join(paragraph.split()) for doc in load_corpus(ROOT / "corpus").documents for paragraph in doc.paragraphs]
+    texts = [" ".join(paragraph.split())
+             for doc in load_corpus(ROOT / "corpus").documents for paragraph in doc.paragraphs]
     missing = [(q.id, answer) for q in typed for answer in q.answers if not any(answer in text for text in texts)]
     assert not missing
 
