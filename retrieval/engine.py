@@ -192,8 +192,9 @@ class Engine:
         that repeats a quote already shown, or whose excerpt is near-identical to one (term-set Jaccard
         ≥ NEAR_DUPLICATE: the same statement in two articles), is passed over."""
         question = self.understood(question)
-        if self._russian_articles and asking.unknown_name(question, self.analyzer, self.index.vocabulary):
-            return []  # a near miss: the question is about a name the corpus never mentions
+        if self._russian_articles and asking.unknown_name(question, self.analyzer, self.index.vocabulary) \
+                or asking.unknown_year(question, self.index.vocabulary, self._dated_years):
+            return []  # a near miss: the question is about a name or a year the corpus never mentions
         scored = self.score(question)
         asked = asking.kind(question)
         wanted = partial(asking.holds, asked) if asked else None  # what the excerpt should hold, when asked
@@ -228,6 +229,10 @@ class Engine:
     def read_after(previous: str, question: str) -> str:
         """A follow-up as the search reads it: after the question it follows."""
         return followup.read_after(previous, question)
+
+    @cached_property
+    def _dated_years(self) -> frozenset[str]:
+        return frozenset(doc.date[:4] for doc in self.corpus.documents if doc.date)
 
     @cached_property
     def _russian_articles(self) -> bool:

@@ -107,6 +107,20 @@ def test_a_how_many_or_price_question_the_corpus_answers_is_answered(engine, que
     assert any(answer in hit.excerpt for hit in engine.search(question))
 
 
+@pytest.mark.parametrize("question, unknown", [("innoprom 2019 partner country", None),  # a year the text writes
+                                               ("что подписали на иннопроме 2025", None),  # one an article is dated in
+                                               ("сколько юнион маз выпустят в 2026 году", "2026"),
+                                               ("итоги 2019-2026", "2026"), ("3.64 BYN", None)])
+def test_a_year_is_unknown_when_no_article_writes_it_or_is_dated_in_it(question, unknown):
+    assert asking.unknown_year(question, {"2019", "innoprom"}, frozenset({"2025"})) == unknown
+
+
+def test_a_question_about_a_year_the_corpus_never_names_is_refused(engine):
+    """The articles, dated 2025, say "this year, 100 units … are expected": that answers 2025, not 2026."""
+    assert any("100 units" in hit.excerpt for hit in engine.search("сколько юнион маз выпустят в 2025 году"))
+    assert engine.search("сколько юнион маз выпустят в 2026 году") == []
+
+
 def test_a_how_many_question_gets_the_sentences_with_the_number(engine):
     """Without the kind of answer, the first sentence alone would be the excerpt: it holds the same words."""
     import numpy as np
