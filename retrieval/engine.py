@@ -22,7 +22,7 @@ from . import building
 from .corpus import Corpus, Document, glossary_file, load_corpus
 from .decision import DEFAULT_RULE, Rule, decide
 from . import asking, followup
-from .excerpt import choose_excerpt
+from .excerpt import Excerpt, choose_excerpt
 from .index import encoder, indexfile
 from .index.bm25 import BM25Index
 from .index.bridge import Bridge
@@ -200,25 +200,57 @@ class Engine:
         wanted = partial(asking.holds, asked) if asked else None  # what the excerpt should hold, when asked
         hits: list[Hit] = []
         shown_terms: list[frozenset[str]] = []
+        shown_ids: list[int] = []
         for passage_id, score in decide(scored, rule).best_first(batch=4 * k + 8):
             if len(hits) == max(k, LEADING):
                 break
-            passage = self.passages[passage_id]
-            if any(hit.excerpt in passage.text for hit in hits):
+            if any(hit.excerpt in self.passages[passage_id].text for hit in hits):
                 continue  # before the costly analysis
-            excerpt = choose_excerpt(passage.text, self.scorer.tokens(passage_id), scored.query,
-                                     self.sentences.cosines(passage_id, scored.vector), wanted)
+            excerpt = self._excerpt(passage_id, scored, wanted)
             if any(_jaccard(excerpt.terms, other) >= NEAR_DUPLICATE for other in shown_terms):
                 continue
             shown_terms.append(excerpt.terms)
-            source = self._sources[self.corpus.documents[passage.doc].id][0]
-            hits.append(Hit(source=source, paragraph=passage.paragraph, passage=passage.text, excerpt=excerpt.text,
-                            spans=excerpt.spans, score=score))
+            shown_ids.append(passage_id)
+            hits.append(self._hit(passage_id, excerpt, score))
         if asked in asking.MUST_HOLD and not any(wanted(hit.passage) for hit in hits):
             return []  # a near miss: "сколько стоит самолёт" of articles that give no price
-        if hits:
-            hits.insert(0, hits.pop(_leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted)))
+        if not hits:
+            return []
+        lead = _leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted)
+        hits.insert(0, hits.pop(lead))
+        completing = self._completing(shown_ids[lead], scored.query)
+        if completing is not None:
+            shown = self._hit(completing, self._excerpt(completing, scored, wanted), hits[0].score)
+            hits = [hits[0], shown] + [hit for hit in hits[1:] if hit.passage != shown.passage]
         return hits[:k]
+
+    def _excerpt(self, passage_id: int, scored: Scored, wanted: Callable[[str], bool] | None) -> Excerpt:
+        return choose_excerpt(self.passages[passage_id].text, self.scorer.tokens(passage_id), scored.query,
+                              self.sentences.cosines(passage_id, scored.vector), wanted)
+
+    def _hit(self, passage_id: int, excerpt: Excerpt, score: float) -> Hit:
+        passage = self.passages[passage_id]
+        return Hit(source=self._sources[self.corpus.documents[passage.doc].id][0], paragraph=passage.paragraph,
+                   passage=passage.text, excerpt=excerpt.text, spans=excerpt.spans, score=score)
+
+    def _completing(self, leader: int, query: Query) -> int | None:
+        """The passage of the first hit's article holding the most of the question's weight that the first
+        hit's passage does not, or None. A news article names its subject once: for "what did Yefimov and
+        Alikhanov discuss" the paragraph naming both leads, and "The parties discussed …", two paragraphs on,
+        holds the answer. It is shown second (typed questions, tune part: the answer among the shown 0.764 ->
+        0.809, the first unchanged); put first, it took the place of right answers more often than of wrong
+        ones (first 0.697 -> 0.629–0.697)."""
+        def held(passage_id: int) -> set[int]:
+            terms = {term for token in self.scorer.tokens(passage_id) for term in token.terms}
+            return {i for i, word in enumerate(query.words) if word.terms & terms}
+
+        lacking = set(range(len(query.words))) - held(leader)
+        best, gain = None, 0.0
+        for passage_id in self._article_passages[self.passages[leader].doc] if lacking else ():
+            extra = sum(query.words[i].weight for i in held(passage_id) & lacking)
+            if extra > gain:
+                best, gain = passage_id, extra
+        return best
 
     def follows_on(self, question: str) -> bool:
         """Whether `question` is a follow-up naming no subject of its own, to be read after the question
@@ -229,6 +261,14 @@ class Engine:
     def read_after(previous: str, question: str) -> str:
         """A follow-up as the search reads it: after the question it follows."""
         return followup.read_after(previous, question)
+
+    @cached_property
+    def _article_passages(self) -> dict[int, list[int]]:
+        """Each document's passage ids, in order."""
+        passages: dict[int, list[int]] = {}
+        for passage_id, passage in enumerate(self.passages):
+            passages.setdefault(passage.doc, []).append(passage_id)
+        return passages
 
     @cached_property
     def _dated_years(self) -> frozenset[str]:

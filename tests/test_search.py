@@ -91,6 +91,24 @@ def test_near_identical_excerpts_are_returned_once(make_corpus):
     assert len(hits) == 1
 
 
+def test_the_paragraph_answering_after_the_one_naming_the_subject_is_shown_second(engine):
+    """The article names Yefimov and Alikhanov once; "The parties discussed …" two paragraphs on answers."""
+    hits = engine.search("what did yefimov and alikhanov discuss")
+    assert "Yefimov" in hits[0].excerpt and "The parties discussed key aspects" in hits[1].excerpt
+    assert hits[1].doc_id == hits[0].doc_id and hits[1].score == hits[0].score
+
+
+def test_an_article_adds_no_paragraph_when_the_first_holds_every_word(make_corpus):
+    root = make_corpus({
+        "documents.yaml": "".join(f"- id: {name}\n  file: {name}.txt\n  title: {name}\n  language: en\n"
+                                  for name in ("a", "b")),
+        "a.txt": "Yefimov met Alikhanov in Minsk.\nMinsk hosted the fair.",
+        "b.txt": "Yefimov and Alikhanov spoke about trade in Minsk.",
+    })
+    hits = Engine.load(root).search("Yefimov Alikhanov Minsk", k=3)
+    assert [hit.doc_id for hit in hits[:2]] in (["a", "b"], ["b", "a"])
+
+
 def test_hits_are_ordered_by_score(engine):
     hits = engine.search("Belarus Russia cooperation", k=10)
     assert len(hits) >= 3
