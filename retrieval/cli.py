@@ -27,8 +27,8 @@ def _search(args: argparse.Namespace) -> int:
         print("error: --k must be at least 1", file=sys.stderr)
         return 2
     engine = Engine.load(args.corpus)
-    engine.prepare()  # the speller builds while the encoder loads: a question waits for neither
-    if args.batch:
+    if args.batch:  # one question builds the speller only when it needs it (a plainly written one does not)
+        engine.prepare()  # the speller builds while the encoder loads: the first question waits for neither
         questions = (textio.input_line(line) for line in sys.stdin)
     elif args.question is not None:
         questions = [textio.argument(args.question)]

@@ -31,7 +31,7 @@ from .index.sentences import SentenceVectors
 from .query import MAX_QUESTION_CHARS, Query
 from .scoring import Scored, Scorer
 from .text.analysis import Analyzer
-from .text.spelling import Speller
+from .text.spelling import Speller, reads_as_written
 from .text.passages import Passage
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -282,7 +282,8 @@ class Engine:
     def understood(self, question: str) -> str:
         """`question` as the search reads it: its spelling slips and words typed in the wrong script read as
         the corpus words meant (`spelling`)."""
-        return self._spelling().read(question[:MAX_QUESTION_CHARS])
+        question = question[:MAX_QUESTION_CHARS]
+        return question if reads_as_written(question, self._holds_word) else self._spelling().read(question)
 
     def prepare(self) -> None:
         """Make, in a background thread, what the first question would otherwise wait for (the speller, with
@@ -293,11 +294,13 @@ class Engine:
     def _spelling(self) -> Speller:
         with self._speller_lock:  # one build, even when a question arrives while `prepare` is building
             if self._speller is None:
-                vocabulary = self.index.vocabulary
-                self._speller = Speller((passage.text for passage in self.passages),
-                                        lambda word: any(term in vocabulary for token in
-                                                         self.analyzer.analyze_question(word) for term in token.terms))
+                self._speller = Speller((passage.text for passage in self.passages), self._holds_word)
             return self._speller
+
+    def _holds_word(self, word: str) -> bool:
+        """Whether the corpus holds `word` in some form (a term of it is in the index)."""
+        vocabulary = self.index.vocabulary
+        return any(term in vocabulary for token in self.analyzer.analyze_question(word) for term in token.terms)
 
     @cached_property
     def _sources(self) -> dict[str, tuple[Source, Document]]:

@@ -6,6 +6,7 @@ from functools import partial
 
 import pytest
 
+from conftest import ROOT
 from retrieval import asking
 
 
@@ -32,6 +33,20 @@ def test_real_words_and_the_corpus_words_in_any_form_are_left_as_written(engine,
     """Gendirector of "Могилевлифтмаш" (the glossary's spelling; the articles misspell it) and "Иннопроме"
     (an inflection) are the corpus's words even where its text has no such form."""
     assert engine.understood(question) == question
+
+
+def test_a_question_told_plainly_written_is_one_the_speller_leaves_as_written(engine):
+    """The start answers such a question without building the speller: it must change none of them, and
+    still see the slips and scripts it exists for."""
+    from lab.typed import load_typed
+    from retrieval.text.spelling import reads_as_written
+    typed = load_typed(ROOT / "tests" / "typed_questions.yaml")
+    questions = [q.text for q in typed] + ["How many points did the Panthers defense surrender?"]
+    plain = [q for q in questions if reads_as_written(q, engine._holds_word)]
+    assert len(plain) > len(questions) / 3
+    assert [q for q in plain if engine._spelling().read(q) != q] == []
+    for slip in ("иннопрм сколько стран", "skolko proektov importozamescheniya", "юнион маз", "Страхр кто такой"):
+        assert not reads_as_written(slip, engine._holds_word)
 
 
 def test_the_example_questions_are_read_as_written(engine):

@@ -159,4 +159,6 @@ def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def dequantise(rows: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    return rows.astype(np.float32) * scales[:, None]
+    vectors = rows.astype(np.float32)
+    vectors *= scales[:, None]  # in place: a second copy of every vector would cost a start its page faults
+    return vectors

@@ -44,6 +44,23 @@ def english_words() -> frozenset[str]:
     return frozenset(line.split(" ", 1)[0] for line in text.splitlines() if line)
 
 
+def reads_as_written(question: str, known: Callable[[str], bool]) -> bool:
+    """Whether `Speller.read` leaves `question` as written, told without the corpus's words, so that a plainly
+    written question is answered before the speller is built (a second at 50,000 passages): each Cyrillic
+    word is known to the corpus (`known`), short, or a Russian word pymorphy3 knows and takes for no name,
+    and at most one Latin word is outside English (reading Latin letters as Russian takes two)."""
+    foreign = 0
+    for written in _WORD_RE.findall(question):
+        word = written.lower().replace("ё", "е")
+        if CYRILLIC_RE.search(word):
+            if not (len(word) < MIN_LENGTH or known(written)
+                    or morph().word_is_known(word) and not russian_name(word)):
+                return False
+        elif word not in english_words():
+            foreign += 1
+    return foreign < 2
+
+
 class Speller:
     """A corpus's words, for reading a question's slips as them."""
 
