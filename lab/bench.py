@@ -121,9 +121,10 @@ def build_step(folder: Path, questions: list[str], baseline_queries: int) -> dic
             "build_peak_mib": _peak_mib()}
 
 
-def serve_step(folder: Path, questions: list[str], other_language: list[str]) -> dict:
+def serve_step(folder: Path, questions: list[str], other_language: list[str], busy: list[str]) -> dict:
     """Start as the bot does (load the saved index), then answer every question with the full search: the
-    questions in the corpus's language, then the same in the other language (the word bridge at work)."""
+    questions in the corpus's language, then the same in the other language (the word bridge at work), then
+    `busy` (other questions: a question asked again is remembered) with a CPU-bound process beside."""
     started = time.perf_counter()
     from retrieval.engine import Engine
     engine = Engine.load(folder)
@@ -140,8 +141,15 @@ def serve_step(folder: Path, questions: list[str], other_language: list[str]) ->
             if latencies else (float("nan"), float("nan"))
 
     (p50, p95), (other_p50, other_p95) = percentiles(questions), percentiles(other_language)
+    neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy_p50, busy_p95 = percentiles(busy)
+    finally:
+        neighbour.kill()
+        neighbour.wait()
     return {"load_s": load_seconds, "p50_ms": p50, "p95_ms": p95, "other_p50_ms": other_p50,
-            "other_p95_ms": other_p95, "serve_peak_mib": _peak_mib()}
+            "other_p95_ms": other_p95, "busy_p50_ms": busy_p50, "busy_p95_ms": busy_p95,
+            "serve_peak_mib": _peak_mib()}
 
 
 def articles_step(folder: Path, questions: list[str], new_article: str) -> dict:
@@ -186,10 +194,10 @@ def run_articles(source: Path, articles: int, questions_file: Path | None, seed:
 
 
 def _child(step: str, folder: Path, questions: list[str], baseline_queries: int, new_article: str = "",
-           other_language: list[str] = ()) -> dict:
+           other_language: list[str] = (), busy: list[str] = ()) -> dict:
     payload = json.dumps({"step": step, "folder": str(folder), "questions": questions,
                           "baseline_queries": baseline_queries, "new_article": new_article,
-                          "other_language": list(other_language)})
+                          "other_language": list(other_language), "busy": list(busy)})
     cache = folder.parent / "vectors.sqlite3"
     if not cache.exists():
         _seed(cache)
@@ -220,22 +228,25 @@ def run(source: Path, sizes: list[int], questions_file: Path | None, query_count
         raise SystemExit(f"error: {source} gave no sentences or no questions (pass --questions)")
     others = other_language_questions(source)
     chosen = random.Random(seed).sample(range(len(questions)), min(query_count, len(questions)))
+    rest = sorted(set(range(len(questions))) - set(chosen))  # asked again, a question would be remembered
+    busy = [questions[i] for i in random.Random(seed + 1).sample(rest, min(query_count, len(rest)))]
     questions, others = [questions[i] for i in chosen], [others[i] for i in chosen] if others else []
     lines = [f"Resampled from {len(sentences)} sentences of {source}; {len(questions)} real questions"
              f"{', and the same in the other language (x)' if others else ''}.",
              f"{'passages':>9} {'build s':>8} {'encode/s':>8} {'index MiB':>9} {'load s':>7} {'p50 ms':>7} "
-             f"{'p95 ms':>7} {'x p50':>7} {'x p95':>7} {'score ms':>8} {'bm25 ms':>8} {'ratio':>6} {'build MiB':>9} "
-             f"{'serve MiB':>9}"]
+             f"{'p95 ms':>7} {'x p50':>7} {'x p95':>7} {'busy p50':>8} {'busy p95':>8} {'score ms':>8} "
+             f"{'bm25 ms':>8} {'ratio':>6} {'build MiB':>9} {'serve MiB':>9}"]
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "corpus"
             write_corpus(folder, sentences, size, language, seed)
             built = _child("build", folder, questions, baseline_queries)
-            served = _child("serve", folder, questions, baseline_queries, other_language=others)
+            served = _child("serve", folder, questions, baseline_queries, other_language=others, busy=busy)
         ratio = built["rank_bm25_ms"] / max(built["score_ms"], 1e-6)
         lines.append(f"{built['passages']:9d} {built['build_s']:8.1f} {built['encoded_per_s']:8.0f} "
                      f"{built['index_mib']:9.1f} {served['load_s']:7.2f} {served['p50_ms']:7.2f} "
                      f"{served['p95_ms']:7.2f} {served['other_p50_ms']:7.2f} {served['other_p95_ms']:7.2f} "
+                     f"{served['busy_p50_ms']:8.2f} {served['busy_p95_ms']:8.2f} "
                      f"{built['score_ms']:8.3f} {built['rank_bm25_ms']:8.2f} "
                      f"{ratio:6.0f} {built['build_peak_mib']:9.0f} {served['serve_peak_mib']:9.0f}")
         print(lines[-1], file=sys.stderr, flush=True)
@@ -243,7 +254,8 @@ def run(source: Path, sizes: list[int], questions_file: Path | None, query_count
                  "included; the encoder's tokenizer tables and weights as a started machine has them). "
                  "encode/s: passages the encoder embeds per second (composed passage and sentence vectors, before int8). "
                  "p50/p95: the whole search (question encoding, both signals, answer-or-refuse, excerpts); x p50/x p95: "
-                 "the same questions in the other language, translated by the word bridge. score ms: "
+                 "the same questions in the other language, translated by the word bridge; busy p50/p95: as many other "
+                 "questions with a CPU-bound process beside the search. score ms: "
                  "BM25 scoring and top-10 only, median, beside rank-bm25 get_scores + top-10 on the same terms.")
     return "\n".join(lines)
 
@@ -254,7 +266,7 @@ if __name__ == "__main__":
     if job["step"] == "build":
         result = build_step(folder, questions, job["baseline_queries"])
     elif job["step"] == "serve":
-        result = serve_step(folder, questions, job["other_language"])
+        result = serve_step(folder, questions, job["other_language"], job["busy"])
     else:
         result = articles_step(folder, questions, job["new_article"])
     print(json.dumps(result))

@@ -168,8 +168,9 @@ def test_bench_command_prints_a_row_per_size(tmp_path):
          "--baseline-queries", "3"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.split() and line.split()[0].isdigit()]
-    assert [int(row[0]) for row in rows] == [20, 40] and all(len(row) == 14 for row in rows)  # passages … serve MiB
+    assert [int(row[0]) for row in rows] == [20, 40] and all(len(row) == 16 for row in rows)  # passages … serve MiB
     assert all(row[7] == row[8] == "nan" for row in rows)  # a corpus folder has no parallel questions
+    assert all(float(row[9]) > 0 for row in rows)  # other questions, timed with a busy process beside
 
 
 @needs_xquad
