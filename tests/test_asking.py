@@ -49,6 +49,17 @@ def test_a_question_told_plainly_written_is_one_the_speller_leaves_as_written(en
         assert not reads_as_written(slip, engine._holds_word)
 
 
+@pytest.mark.parametrize("polite, plain", [
+    ("Уважаемый бот, скажите пожалуйста, что именно Беларусь поставляет в Свердловскую область?",
+     "что Беларусь поставляет в Свердловскую область?"),
+    ("Hello bot, please, what does Belarus supply to Sverdlovsk? Thanks!", "what does Belarus supply to Sverdlovsk?"),
+])
+def test_courtesy_carries_no_topic(engine, polite, plain):
+    """"please" would find "please tell us" in a quote, and outweigh the question's own words."""
+    words = lambda question: [word.terms for word in engine.parse(question).words]
+    assert words(polite) == words(plain)
+
+
 def test_the_example_questions_are_read_as_written(engine):
     from bot.texts import EXAMPLES
     assert [q for lang in EXAMPLES for q in EXAMPLES[lang] if engine.understood(q) != q] == []
