@@ -115,7 +115,7 @@ class AnswerService:
         if self.calls.usable:
             question_id = self.calls.record(question, lang, len(hits), author)
             ticket = Ticket.issue(self.calls.store.salt, question_id, chat_id)
-        return render.answer(hits, lang, ticket, 0, self.settings.page_size, has_more, notice, question)
+        return render.answer(hits, lang, ticket, 0, self.settings.page_size, has_more, notice, understood)
 
     async def _previous(self, chat_id: int) -> str | None:
         """The chat's last question with a subject, if recent; None when the store cannot say within

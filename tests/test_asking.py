@@ -168,6 +168,8 @@ async def test_the_reply_says_how_a_question_was_read(engine):
     slip = await service.ask("иннопрм сколько стран", "ru", 1)
     plain = await service.ask("иннопром сколько стран", "ru", 1)
     assert slip.text.startswith("Понял как: <i>иннопром сколько стран</i>") and "Понял как" not in plain.text
+    refused = await service.ask("сколько юнион маз выпустят в 2026 году", "ru", 2)  # suggested as understood
+    assert "нет ответа" in refused.text and refused.buttons[0][0].label == "Где уже ездит Union MAZ?"
     await service.drain()
     service.close()
 
