@@ -141,7 +141,8 @@ def serve_step(folder: Path, questions: list[str], other_language: list[str], bu
             if latencies else (float("nan"), float("nan"))
 
     (p50, p95), (other_p50, other_p95) = percentiles(questions), percentiles(other_language)
-    neighbour = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    neighbour = subprocess.Popen([sys.executable, "-c", "import time\nend = time.monotonic() + 600\n"
+                                  "while time.monotonic() < end: pass"])  # ends itself should this process die
     try:
         busy_p50, busy_p95 = percentiles(busy)
     finally:

@@ -212,16 +212,20 @@ class Engine:
             shown_terms.append(excerpt.terms)
             shown_ids.append(passage_id)
             hits.append(self._hit(passage_id, excerpt, score))
-        if asked in asking.MUST_HOLD and not any(wanted(hit.passage) for hit in hits):
+        if asked in asking.MUST_HOLD and not any(wanted(hit.passage) for hit in hits[:LEADING]):
             return []  # a near miss: "сколько стоит самолёт" of articles that give no price
         if not hits:
             return []
         lead = _leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted)
         hits.insert(0, hits.pop(lead))
-        completing = self._completing(shown_ids[lead], scored.query)
+        shown_terms.insert(0, shown_terms.pop(lead))
+        completing = self._completing(shown_ids[lead], scored.query) if k > 1 else None
         if completing is not None:
-            shown = self._hit(completing, self._excerpt(completing, scored, wanted), hits[0].score)
-            hits = [hits[0], shown] + [hit for hit in hits[1:] if hit.passage != shown.passage]
+            excerpt = self._excerpt(completing, scored, wanted)
+            rest = [hit for hit, terms in zip(hits[1:], shown_terms[1:])
+                    if hit.excerpt not in self.passages[completing].text
+                    and _jaccard(excerpt.terms, terms) < NEAR_DUPLICATE]  # the same statement once, as above
+            hits = [hits[0], self._hit(completing, excerpt, hits[0].score)] + rest
         return hits[:k]
 
     def _excerpt(self, passage_id: int, scored: Scored, wanted: Callable[[str], bool] | None) -> Excerpt:

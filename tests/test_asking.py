@@ -74,6 +74,8 @@ def test_a_long_question_before_leaves_room_for_the_follow_up(engine):
 @pytest.mark.parametrize("question, kind", [("сколько стоит самолет", "price"), ("How many companies came?", "number"),
                                             ("price of a Union MAZ", "price"), ("на какую сумму подписали", "price"),
                                             ("how much did the tram cost?", "price"), ("how much trade?", "number"),
+                                            ("сколько стоил трамвай", "price"),
+                                            ("what did golovchenko say about prices", "quote"),
                                             ("когда подписали соглашение", "date"), ("When was it signed?", "date"),
                                             ("Какое соглашение подписал МАЗ?", None),
                                             ("what did golovchenko say about innoprom", "quote"),
@@ -107,13 +109,17 @@ def test_a_quotation_is_words_quoted_and_a_title_any_name_in_quotation_marks(tex
     ("In 2025 they signed 10 documents.", True),
     ("Today we have almost $1 billion in mutual trade.", True),
     ("Товарооборот достиг 2,5 млрд долларов.", True),
+    ("Посетили 1900 человек.", True), ("More than 2000 companies took part.", True),  # counts, not years
+    ("It is one of the largest fairs.", False), ("Это одна из крупнейших выставок.", False),
+    ("It took place in 2019.", False), ("в 2019–2020 годах", False),
 ])
 def test_a_how_many_answer_holds_a_count_or_an_amount_not_a_date(text, number):
     assert asking.holds("number", text) == number
 
 
 @pytest.mark.parametrize("text, price", [("agreements totaling $387 million", True), ("почти 1 млрд долларов", True),
-                                         ("3.64 BYN", True), ("100 units of such models", False)])
+                                         ("3.64 BYN", True), ("100 units of such models", False),
+                                         ("работают за рубежом", False), ("prices rose 10%", True)])
 def test_a_price_is_an_amount_of_money(text, price):
     assert asking.holds("price", text) == price
 

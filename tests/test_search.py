@@ -50,6 +50,9 @@ def test_a_quoted_name_with_a_full_stop_is_not_cut_in_two(engine):
     speech = "“We saw vulnerabilities in the economy. We clearly realized the need to replace imports and " \
              "strengthen and develop our own industries,” he said."
     assert len(sentence_spans(speech)) == 2
+    long_then_short = ('"' + "a quotation " * 8 + 'that runs on," he said. It was full. The session "Smart Industry" '
+                       "opened.")
+    assert len(sentence_spans(long_then_short)) == 3  # not the gap between a long quotation and a short one
     hit = engine.search("strategic session Sustainable Manufacturing")[0]
     assert '"Sustainable Manufacturing. Renewal Strategy"' in hit.excerpt
 
@@ -107,6 +110,19 @@ def test_an_article_adds_no_paragraph_when_the_first_holds_every_word(make_corpu
     })
     hits = Engine.load(root).search("Yefimov Alikhanov Minsk", k=3)
     assert [hit.doc_id for hit in hits[:2]] in (["a", "b"], ["b", "a"])
+
+
+def test_the_articles_second_paragraph_is_not_shown_again_as_another_articles_statement(make_corpus):
+    root = make_corpus({
+        "documents.yaml": "".join(f"- id: {name}\n  file: {name}.txt\n  title: {name}\n  language: en\n"
+                                  for name in ("a", "b")),
+        "a.txt": "Yefimov met Alikhanov in Minsk at the fair.\nThe talks in Minsk covered trade, logistics and "
+                 "industrial cooperation.",
+        "b.txt": "Yefimov's talks in Minsk covered trade, logistics and industrial cooperation.",
+    })
+    excerpts = [hit.excerpt for hit in Engine.load(root).search("what did Yefimov and Alikhanov talks in Minsk "
+                                                                "at the fair cover", k=3)]
+    assert sum("covered trade, logistics" in excerpt for excerpt in excerpts) == 1
 
 
 def test_hits_are_ordered_by_score(engine):

@@ -27,7 +27,6 @@ import logging
 import os
 import sqlite3
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -171,12 +170,7 @@ class VectorCache:
 def _prefix(kind: str) -> str:
     """What every key of `kind` starts with: the encoder's name and version, the sentence splitter's (a
     passage's sentence vectors follow its split) and this cache's format."""
-    return f"{encoder.identity()}\0{_splitter()}\0{FORMAT}\0{kind}\0"
-
-
-@lru_cache(maxsize=1)
-def _splitter() -> str:
-    return passages.splitter()
+    return f"{encoder.identity()}\0{passages.splitter()}\0{FORMAT}\0{kind}\0"
 
 
 def _hashed(text: str) -> bytes:

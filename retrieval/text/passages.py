@@ -20,7 +20,10 @@ from razdel import sentenize
 MAX_PASSAGE_CHARS = 700
 MAX_PASSAGE_SENTENCES = 5
 SHORT_QUOTE = 80  # characters between quotation marks that are a name or a phrase, kept in one sentence
-_SHORT_QUOTES = re.compile(rf'"[^"\n]{{1,{SHORT_QUOTE}}}"|“[^”\n]{{1,{SHORT_QUOTE}}}”|«[^»\n]{{1,{SHORT_QUOTE}}}»')
+# A straight mark opens after a space or bracket and closes before one or a stop: a long quotation followed by
+# a short one must not be read as the gap between them.
+_SHORT_QUOTES = re.compile(rf'(?<![^\s(\[])"[^"\n]{{1,{SHORT_QUOTE}}}"(?![^\s.,;:!?)\]…])'
+                           rf'|“[^”\n]{{1,{SHORT_QUOTE}}}”|«[^»\n]{{1,{SHORT_QUOTE}}}»')
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +34,10 @@ class Passage:
     start: int = 0  # where the text starts in its paragraph
 
 
+@lru_cache(maxsize=1)
 def splitter() -> str:
     """What sentences are cut by: a saved index's passages and a passage's cached sentence vectors follow it."""
-    return f"razdel=={metadata.version('razdel')}, quotations up to {SHORT_QUOTE} kept"
+    return f"razdel=={metadata.version('razdel')}, quotations kept: {_SHORT_QUOTES.pattern}"
 
 
 def short_quotations(text: str) -> list[tuple[int, int]]:
