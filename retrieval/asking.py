@@ -8,9 +8,9 @@ only names the fair); of the leading hits, one whose excerpt holds it counts mor
 
 A "how many / how much" question none of whose leading passages holds a count or an amount is a near miss
 ("сколько стоит самолет освей": the articles give no price): refused (MUST_HOLD; a price question wants
-money). Typed questions: near misses answered 0.706 -> 0.588 (tune), no answerable one refused; XQuAD's calibration split through `search`
-lost at most 0.007 answered (vague quantities: "how much of it has been left undeveloped"); TyDi's unmoved.
-Asking the same of "when" questions cost XQuAD up to 0.028 answered.
+money). Typed questions: near misses answered 0.706 -> 0.588 (tune), no answerable one refused; XQuAD's
+calibration split through `search` lost at most 0.007 answered (vague quantities: "how much of it has been
+left undeveloped"); TyDi's unmoved. Asking the same of "when" questions cost XQuAD up to 0.028 answered.
 
 The names: a question naming, in Russian, a person, place or organisation (as pymorphy3 tags the word) that
 a corpus with Russian articles holds in no form or script is a near miss ("товарооборот беларуси с
@@ -50,13 +50,14 @@ _KINDS = (
 _MONTHS = (r"январ[ьяе]|феврал[ьяе]|март[ае]?|апрел[ьяе]|ма[йяе]|июн[ьяе]|июл[ьяе]|август[ае]?|сентябр[ьяе]|"
            r"октябр[ьяе]|ноябр[ьяе]|декабр[ьяе]|january|february|march|april|may|june|july|august|september|"
            r"october|november|december")
-_NUMBER_WORDS = (r"один(?!\s+из\b)|одн[аои](?!\s+из\b)|два|две|двух|двум|двумя|три|тр[её]х|тр[её]м|тремя|четыре|четыр[её]х|четырьмя|пять|"
-                 r"пяти|шесть|шести|семь|семи|восемь|восьми|девять|девяти|десят\w*|\w+надцат\w*|двадцат\w*|"
-                 r"тридцат\w*|сорок\w*|\w+десят\w*|сто|двести|триста|\w+сот|сотн\w*|тысяч\w*|миллион\w*|"
-                 r"миллиард\w*|млн|млрд|полтор\w*|(?:дву|тр[её]х|четыр[её]х|пяти|шести|семи|восьми|девяти|десяти)кратн\w*|"
-                 r"one(?!\s+of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
-                 r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|dozen\w*|"
-                 r"hundred\w*|thousand\w*|million\w*|billion\w*|half|twice")
+_NUMBER_WORDS = (r"один(?!\s+из\b)|одн[аои](?!\s+из\b)|два|две|двух|двум|двумя|три|тр[её]х|тр[её]м|тремя|"
+                 r"четыре|четыр[её]х|четырьмя|пять|пяти|шесть|шести|семь|семи|восемь|восьми|девять|девяти|"
+                 r"десят\w*|\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w*|\w+десят\w*|сто|двести|триста|\w+сот|"
+                 r"сотн\w*|тысяч\w*|миллион\w*|миллиард\w*|млн|млрд|полтор\w*|"
+                 r"(?:дву|тр[её]х|четыр[её]х|пяти|шести|семи|восьми|девяти|десяти)кратн\w*|"
+                 r"one(?!\s+of\b)|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                 r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+                 r"ninety|dozen\w*|hundred\w*|thousand\w*|million\w*|billion\w*|half|twice")
 _YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"  # a four-digit number that may be a year
 _QUOTE_MARK = re.compile(r"[“”«»\"]")
 _SPEECH = re.compile(r"\b(?:said|says|noted|stated|added|stressed|told|emphasi[sz]ed|сказал\w*|заявил\w*|отметил\w*|"
