@@ -194,14 +194,17 @@ async def test_a_follow_up_is_read_after_the_chats_last_question_until_it_is_too
     from bot.config import Settings
     from bot.service import AnswerService
     from bot.store import SQLiteStore
-    class SlowToKeep(SQLiteStore):  # keeping a chat's question takes a while, as on a busy database
+    class SlowToKeep(SQLiteStore):  # keeping a chat's question takes a while, the first longest (a busy database)
+        delays = [0.3, 0.05]
+
         def remember(self, *args):
-            time.sleep(0.2)
+            time.sleep(self.delays.pop(0) if self.delays else 0)
             super().remember(*args)
 
     service = AnswerService(engine, SlowToKeep(":memory:"), Settings())
     await service.ask("Какое соглашение подписал МАЗ?", "ru", 1)
     await service.ask("Сколько Union MAZ выпустят в этом году?", "ru", 1)  # typed at once after: it is the one followed
+    await service.drain()  # the slower, older write ended last: it must not have replaced the newer
     follow_up = await service.ask("а где они уже ездят?", "ru", 1)
     assert follow_up.text.startswith("Понял как: <i>Сколько Union MAZ выпустят в этом году? а где они уже ездят?</i>")
     assert "Saint Petersburg" in follow_up.text

@@ -31,6 +31,7 @@ WAIT_SECONDS = 2.0
 RETRY_SECONDS = 5.0
 LOG_SECONDS = 60.0
 THREADS = 4  # bot.store.postgres's pool has this many connections
+KEEPING_LOCKS = 64  # chats' questions are written under one of these, by chat
 T = TypeVar("T")
 
 
@@ -75,6 +76,10 @@ class StoreCalls:
         self._logged_at = -LOG_SECONDS
         self._writing: dict[int, asyncio.Task] = {}  # questions being recorded, by id
         self._remembering: dict[int, asyncio.Task] = {}  # chats' questions being kept, by chat
+        self._running: set[asyncio.Task] = set()  # every write under way, a replaced one included
+        self._asked = 0  # chats' questions kept so far, numbered in the order they were asked
+        self._kept: dict[int, int] = {}  # the number of each chat's question last written
+        self._keeping = [threading.Lock() for _ in range(KEEPING_LOCKS)]  # a chat's writes, one at a time
         health.STORE_UP.set(1)
 
     @property
@@ -123,8 +128,10 @@ class StoreCalls:
         logged as `what` failing."""
         task = asyncio.get_running_loop().create_task(self._call(work, *args))
         pending[key] = task
+        self._running.add(task)
 
         def finished(done: asyncio.Task) -> None:
+            self._running.discard(done)
             if pending.get(key) is done:
                 del pending[key]
             error = None if done.cancelled() else done.exception()
@@ -157,16 +164,25 @@ class StoreCalls:
 
     def remember(self, chat_id: int, question: str, keep_seconds: float) -> None:
         """Keep the chat's last question with a subject, in the background (when the store is down, the next
-        follow-up is read alone, no more)."""
-        self._background("remembering a chat's question", self._remembering, chat_id,
-                         self.store.remember, chat_id, question, keep_seconds)
+        follow-up is read alone, no more). Two questions of a chat asked close together are written on two
+        threads: a write older than the one already made is skipped, so the last question asked is kept."""
+        self._asked += 1
+        turn = self._asked
+
+        def keep() -> None:
+            with self._keeping[chat_id % KEEPING_LOCKS]:
+                if turn > self._kept.get(chat_id, 0):
+                    self.store.remember(chat_id, question, keep_seconds)
+                    self._kept[chat_id] = turn
+
+        self._background("remembering a chat's question", self._remembering, chat_id, keep)
 
     async def stats(self) -> Stats:
         return await self._call(self.store.stats)
 
     async def drain(self) -> None:
         """Let the questions and chats' questions being written finish (on shutdown), each within its own limit."""
-        await asyncio.gather(*self._writing.values(), *self._remembering.values(), return_exceptions=True)
+        await asyncio.gather(*self._running, return_exceptions=True)
 
     def close(self) -> None:
         self._threads.shutdown()
