@@ -106,6 +106,15 @@ def unknown_name(question: str, analyzer: Analyzer, vocabulary) -> str | None:
     return None
 
 
+_COUNT_BEFORE = re.compile(rf"(?:\d|\b(?:{_NUMBER_WORDS})\b)\S*\s+(?:\S+\s+)?$", re.IGNORECASE)
+
+
+def counts_a_question_word(excerpt: str, spans: tuple[tuple[int, int], ...]) -> bool:
+    """Whether a number stands just before (a word or two) one of the question's words marked in `excerpt` by
+    `spans`: "35 countries" answers "how many countries" where "$387 million" does not."""
+    return any(_COUNT_BEFORE.search(excerpt[max(0, start - 30):start]) for start, _ in spans)
+
+
 def unknown_year(question: str, vocabulary, dated: frozenset[str]) -> str | None:
     """The first year `question` names that no term of `vocabulary` (the index's) is and no article is
     `dated` in (years as four digits), or None."""

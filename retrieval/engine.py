@@ -44,6 +44,10 @@ HITS = 3  # hits a search returns unless asked for another number
 LEADING = 3
 CLOSE = 0.55
 KIND_LEADS = 0.5
+# And, for a how-many question, COUNTED_LEADS of it more when a number stands just before one of the question's
+# words ("1,000 companies from 35 countries" over "$387 million" for "сколько компаний и стран"): typed tune
+# part first 0.708 -> 0.719 at 0.5 and 1.0 (0.25: no change); XQuAD calibration hit@1 en → ru 0.748 -> 0.745.
+COUNTED_LEADS = 0.5
 GENERIC = 0.8
 # Two excerpts whose term sets overlap this much (Jaccard) are the same statement; the lower one is dropped.
 NEAR_DUPLICATE = 0.8
@@ -216,7 +220,7 @@ class Engine:
             return []  # a near miss: "сколько стоит самолёт" of articles that give no price
         if not hits:
             return []
-        lead = _leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted)
+        lead = _leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted, counting=asked == "number")
         hits.insert(0, hits.pop(lead))
         shown_terms.insert(0, shown_terms.pop(lead))
         completing = self._completing(shown_ids[lead], scored.query) if k > 1 else None
@@ -329,7 +333,7 @@ class Engine:
 
 
 def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query,
-                     wanted: Callable[[str], bool] | None) -> int:
+                     wanted: Callable[[str], bool] | None, counting: bool = False) -> int:
     """Which of the leading `hits` (their excerpts' `terms`) goes first; `wanted` tells an excerpt holding the
     kind of answer asked (None: no kind is asked). The passage's rank alone let a sentence holding only the
     question's common words lead one that answers, and a sentence with no number lead one with the number
@@ -337,7 +341,10 @@ def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query,
     eligible = [i for i, hit in enumerate(hits) if i == 0 or hit.score >= CLOSE * hits[0].score]
     held = {i: sum(word.weight for word in query.words if word.terms & terms[i]) for i in eligible}
     bonus = KIND_LEADS * max(held.values())
-    worth = {i: held[i] + bonus * (wanted is not None and wanted(hits[i].excerpt)) for i in eligible}
+    worth = {i: held[i] + bonus * (wanted is not None and wanted(hits[i].excerpt))
+             + COUNTED_LEADS * max(held.values()) * (counting and asking.counts_a_question_word(hits[i].excerpt,
+                                                                                               hits[i].spans))
+             for i in eligible}
     best = max(eligible, key=lambda i: (worth[i], -i))
     return best if worth[0] < GENERIC * worth[best] else 0
 

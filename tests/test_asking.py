@@ -153,6 +153,16 @@ def test_a_question_about_a_year_the_corpus_never_names_is_refused(engine):
     assert engine.search("сколько юнион маз выпустят в 2026 году") == []
 
 
+@pytest.mark.parametrize("excerpt, marked, counts", [
+    ("more than 1,000 companies from 35 countries", "countries", True),
+    ("agreements totaling $387 million were signed by the companies", "companies", False),
+    ("сотрудничают две страны", "страны", True),
+])
+def test_a_count_stands_just_before_the_counted_word(excerpt, marked, counts):
+    start = excerpt.index(marked)
+    assert asking.counts_a_question_word(excerpt, ((start, start + len(marked)),)) == counts
+
+
 def test_a_how_many_question_gets_the_sentences_with_the_number(engine):
     """Without the kind of answer, the first sentence alone would be the excerpt: it holds the same words."""
     import numpy as np
@@ -230,7 +240,10 @@ def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, ques
                                                ("Какого числа прошла большая стратегическая сессия на Иннопроме?",
                                                 ("On July 8, a major session", "YEKATERINBURG, 10 July")),
                                                ("what did golovchenko say about innoprom",
-                                                ("the largest and most important congress",))])
+                                                ("the largest and most important congress",)),
+                                               ("Подскажите, пожалуйста, сколько компаний и из скольких стран "
+                                                "участвовали в Иннопроме в Екатеринбурге?",
+                                                ("1,000 companies from 35 countries",))])
 def test_the_leading_excerpt_holding_the_kind_asked_and_the_questions_words_goes_first(engine, question, answers):
     """Typed questions of the tune part whose answer was second or third, behind an excerpt naming the fair."""
     assert any(answer in engine.search(question)[0].excerpt for answer in answers)

@@ -56,15 +56,15 @@ def test_a_bad_entry_names_its_file_and_line(tmp_path, entry, complaint):
 
 def test_the_report_part_keeps_its_levels(engine, typed):
     """Every rule on, the report part (nobody tuned on it): the issue's targets where met, the measured level
-    where not (first 0.678, shown 0.839, answerable refused 0.069, follow-ups first 0.643, near misses
+    where not (first 0.701, shown 0.839, answerable refused 0.069, follow-ups first 0.714, near misses
     answered 0.516: docs/decisions.md); a change that loses any of it fails here."""
     from lab.typed import ask_all
     asked = [a for a in ask_all(engine, typed) if a.question.split == "report"]
     answerable = [a for a in asked if a.question.kind != "near-miss"]
     follow_ups = [a for a in answerable if a.question.kind == "followup"]
     near = [a for a in asked if a.question.kind == "near-miss"]
-    assert sum(a.answers_at() == 1 for a in answerable) / len(answerable) >= 0.67
+    assert sum(a.answers_at() == 1 for a in answerable) / len(answerable) >= 0.70
     assert sum(a.answers_at() is not None for a in answerable) / len(answerable) >= 0.83
     assert sum(not a.excerpts for a in answerable) / len(answerable) <= 0.07
-    assert sum(a.answers_at() == 1 for a in follow_ups) / len(follow_ups) >= 0.64
+    assert sum(a.answers_at() == 1 for a in follow_ups) / len(follow_ups) >= 0.71
     assert sum(bool(a.excerpts) for a in near) / len(near) <= 0.52
