@@ -249,13 +249,7 @@ class Engine:
         0.809, the first unchanged); put first, it took the place of right answers more often than of wrong
         ones (first 0.697 -> 0.629–0.697)."""
         article = self._article_passages[self.passages[leader].doc]
-        held = np.zeros((len(query.words), len(article)), dtype=bool)  # from the postings: no passage analysed
-        for i, word in enumerate(query.words):
-            for term in word.terms:
-                postings = self.index.postings_of(term)
-                if len(postings):
-                    at = np.minimum(np.searchsorted(postings, article), len(postings) - 1)
-                    held[i] |= postings[at] == article
+        held = self.scorer.holding(query, article)  # from the postings: no passage analysed
         weights = np.array([word.weight for word in query.words])
         gain = weights @ (held & ~held[:, [int(np.flatnonzero(article == leader)[0])]])
         best = int(np.argmax(gain))
@@ -340,13 +334,16 @@ def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query,
     asked for (typed questions, tune part: first excerpt answers 0.584 -> 0.640)."""
     eligible = [i for i, hit in enumerate(hits) if i == 0 or hit.score >= CLOSE * hits[0].score]
     held = {i: sum(word.weight for word in query.words if word.terms & terms[i]) for i in eligible}
-    bonus = KIND_LEADS * max(held.values())
-    worth = {i: held[i] + bonus * (wanted is not None and wanted(hits[i].excerpt))
-             + COUNTED_LEADS * max(held.values()) * (counting and asking.counts_a_question_word(hits[i].excerpt,
-                                                                                               hits[i].spans))
-             for i in eligible}
-    best = max(eligible, key=lambda i: (worth[i], -i))
-    return best if worth[0] < GENERIC * worth[best] else 0
+    most = max(held.values())
+
+    def worth(i: int) -> float:
+        kind = wanted is not None and wanted(hits[i].excerpt)
+        counted = counting and asking.counts_a_question_word(hits[i].excerpt, hits[i].spans)
+        return held[i] + KIND_LEADS * most * kind + COUNTED_LEADS * most * counted
+
+    worths = {i: worth(i) for i in eligible}
+    best = max(eligible, key=lambda i: (worths[i], -i))
+    return best if worths[0] < GENERIC * worths[best] else 0
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

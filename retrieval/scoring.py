@@ -143,18 +143,25 @@ class Scorer:
             held[i] = self._term_languages[rows].any(axis=0)
         return held
 
+    def holding(self, query: Query, passage_ids: np.ndarray) -> np.ndarray:
+        """Which of `passage_ids` hold each of the question's words, as written or translated (a row a word)."""
+        held = np.zeros((len(query.words), len(passage_ids)), dtype=bool)
+        mask = np.zeros(self.index.corpus_size, dtype=bool)  # a mask: a common word's postings are long
+        for row, word in zip(held, query.words):
+            mask[:] = False
+            for term in word.terms:
+                mask[self.index.postings_of(term)] = True
+            row[:] = mask[passage_ids]
+        return held
+
     def _coverage(self, query: Query, candidates: np.ndarray, languages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each candidate passage, the share of the known question words' weight it contains; and the
         same leaving out of its total the words known only in translation that no passage of its language
         holds (such a word, an uncertain translation like "how long" → "долгосрочный", cannot be missing
         from a passage of that language: what chooses the passages shown, not whether to answer)."""
         covered = np.zeros(len(candidates))
-        held = np.zeros(self.index.corpus_size, dtype=bool)  # a mask: a common word's postings are long
-        for word in query.words:
-            held[:] = False
-            for term in word.terms:
-                held[self.index.postings_of(term)] = True
-            covered += word.weight * held[candidates]
+        for word, holding in zip(query.words, self.holding(query, candidates)):
+            covered += word.weight * holding
         weights = np.array([word.weight for word in query.words])
         known = np.array([word.known for word in query.words], dtype=bool)
         written = np.array([word.known_as_written for word in query.words], dtype=bool)
