@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+from .query import last_sentence_start
 from .text.analysis import Analyzer, morph, russian_name
 
 MUST_HOLD = ("price", "number")  # kinds of answer a question is refused without (a leading passage holds it)
@@ -80,7 +81,7 @@ _HOLDS = {
 def kind(question: str) -> str | None:
     """"price", "number", "date", "quote", "title" or None: what the answer to `question` holds, read from its last
     sentence (a follow-up is read after the question it follows, and asks its own kind: `followup`)."""
-    last = next((part for part in reversed(re.split(r"[?!]", question)) if part.strip()), "")
+    last = question[last_sentence_start(question):]
     return next((name for name, pattern in _KINDS if pattern.search(last)), None)
 
 

@@ -39,8 +39,8 @@ DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 HITS = 3  # hits a search returns unless asked for another number
 # Which of the first hits leads (`_leading_excerpt`; chosen on the typed questions' tune part within 0.01 of
 # XQuAD's calibration split through `search`, docs/decisions.md): of the first LEADING, ranked at least CLOSE
-# of the first's score, the one whose excerpt holds the most of the question's weight, KIND_LEADS of the best
-# more when it holds the kind of answer asked; unless the first's excerpt holds GENERIC of that already.
+# of the first's score, the one whose excerpt holds the most of the question's weight (`choosing_weight`), KIND_LEADS
+# of the best more when it holds the kind of answer asked; unless the first's excerpt holds GENERIC of that already.
 LEADING = 3
 CLOSE = 0.55
 KIND_LEADS = 0.5
@@ -334,7 +334,7 @@ def _leading_excerpt(hits: list[Hit], terms: list[frozenset[str]], query: Query,
     question's common words lead one that answers, and a sentence with no number lead one with the number
     asked for (typed questions, tune part: first excerpt answers 0.584 -> 0.640)."""
     eligible = [i for i, hit in enumerate(hits) if i == 0 or hit.score >= CLOSE * hits[0].score]
-    held = {i: sum(word.weight for word in query.words if word.terms & terms[i]) for i in eligible}
+    held = {i: sum(word.choosing_weight for word in query.words if word.terms & terms[i]) for i in eligible}
     most = max(held.values())
 
     def worth(i: int) -> float:

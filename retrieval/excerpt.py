@@ -1,7 +1,8 @@
 """Choosing the excerpt: the one to three consecutive sentences of a passage that best answer the question.
 
 "Best" is the summed weight of distinct question words the sentences contain, a word counting when it
-matches as written or through a translation (`bridge`); on a tie the shorter, then the earlier window wins.
+matches as written or through a translation (`bridge`), the words of a question's last sentence weighing
+more (`QueryWord.choosing_weight`); on a tie the shorter, then the earlier window wins.
 When no question word matches at all, the window closest in meaning to the question is taken: the mean
 cosine of its sentences' vectors (the saved index holds them) to the question. Measured on XQuAD (Russian
 questions, English paragraphs, right paragraph first): the words with translations put the answer in the excerpt for
@@ -33,9 +34,10 @@ class Excerpt:
     terms: frozenset[str]  # index terms of the excerpt's words, for spotting near-identical excerpts
 
 
-def _matched_weight(tokens: Sequence[Token], query: Query) -> float:
+def _matched_weight(tokens: Sequence[Token], query: Query, choosing: bool = False) -> float:
+    """The weight of the question words `tokens` hold; `choosing` an excerpt, asked words weigh more."""
     marks = frozenset().union(*(t.marks for t in tokens)) if tokens else frozenset()
-    return sum(word.weight for word in query.words if word.terms & marks)
+    return sum(word.choosing_weight if choosing else word.weight for word in query.words if word.terms & marks)
 
 
 def _windows(passage: str, tokens: Sequence[Token], longest: int):
@@ -65,7 +67,7 @@ def choose_excerpt(passage: str, tokens: Sequence[Token], query: Query, sentence
     matches. A window holding what the question asks for (`wanted`: a number for "how many") and at least
     half the best window's weight of its words comes before one holding its words alone."""
     sentences, windows, inside = _windows(passage, tokens, MAX_EXCERPT_SENTENCES)
-    weights = [_matched_weight(words, query) for words in inside]
+    weights = [_matched_weight(words, query, choosing=True) for words in inside]
     if len(sentences) > 1 and max(weights) == 0:
         closeness = [float(np.mean(sentence_cosines[first:last + 1])) for first, last in windows]
         keys = [(round(c, 3), w, -(last - first), -first) for c, w, (first, last) in zip(closeness, weights, windows)]

@@ -7,6 +7,7 @@ the other language from `bridge`) and matching any one of them means the word wa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -22,6 +23,12 @@ class QueryWord:
     known: bool  # whether any passage of the corpus contains it at all, as written or translated
     translations: frozenset[str] = frozenset()  # terms found only by meaning: they rank, never highlight
     known_as_written: bool = True  # whether a passage contains it as written (not only a translation)
+    asked: bool = False  # in the last sentence of a question of several: what is asked (`last_sentence_start`)
+
+    @property
+    def choosing_weight(self) -> float:
+        """Its weight where the excerpt is chosen and the first hit: ASKED times its own when it is asked."""
+        return self.weight * (ASKED if self.asked else 1.0)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,19 @@ MAX_QUESTION_WORDS = 64
 # A word the corpus holds only in translation weighs this share of its idf: the translation is a likely
 # meaning, not a certainty ("how long" is not "долгосрочный"), so it must not outweigh the words as written.
 TRANSLATED_WEIGHT = 0.5
+# The words of a question's last sentence, when it has several, weigh ASKED times their idf in choosing the
+# excerpt and the first hit: a follow-up's own words ("товарооборот" in "когда была первая встреча лукашенко и
+# куйвашева? а какой у них сейчас товарооборот?") say what is asked, the question before only the subject.
+# Typed questions, tune part: first excerpt 0.719 -> 0.742, follow-ups 0.417 -> 0.583, at 3 and up to 10
+# (2: 0.730); XQuAD and TyDi, one sentence a question, unmoved. The ranking and the decision are unchanged.
+ASKED = 3.0
+
+
+def last_sentence_start(text: str) -> int:
+    """Where the last sentence of `text` starts, 0 for a question of one: what comes before sets the subject
+    (the question a follow-up is read after, a greeting), the last asks (`asking.kind` reads it too)."""
+    ends = [match.end() for match in re.finditer(r"[?!]+", text) if text[match.end():].strip(" ?!\t\n")]
+    return ends[-1] if ends else 0
 
 
 def question_words(text: str, analyzer: Analyzer) -> dict[frozenset[str], list[Token]]:
@@ -72,6 +92,7 @@ def parse_query(text: str, words: dict[frozenset[str], list[Token]], doc_freq, c
     weighing its word; `translations` gives words (as `translatable_words` writes them) their terms in the
     corpus's other language."""
     text = text[:MAX_QUESTION_CHARS]
+    last = last_sentence_start(text)
     parsed, terms, translated = [], [], []
     for key, same in words.items():
         extra = frozenset((translations or {}).get(text[same[0].start:same[0].end], ())) - key
@@ -82,5 +103,6 @@ def parse_query(text: str, words: dict[frozenset[str], list[Token]], doc_freq, c
         as_written = max(freqs[t] for t in key) > 0
         weight = min(coverage_idf(f, corpus_size) for f in freqs.values()) * (1 if as_written else TRANSLATED_WEIGHT)
         parsed.append(QueryWord(terms=key | extra, weight=weight, known=max(freqs.values()) > 0,
-                                translations=extra, known_as_written=as_written))
+                                translations=extra, known_as_written=as_written,
+                                asked=last > 0 and any(token.start >= last for token in same)))
     return Query(text, tuple(parsed), tuple(terms), tuple(translated))

@@ -229,6 +229,43 @@ async def test_a_follow_up_is_read_after_the_chats_last_question_until_it_is_too
     stale.close()
 
 
+@pytest.mark.parametrize("text, last", [
+    ("а какая цель?", "а какая цель?"),
+    ("Кто поздравил Лукашенко? and what else did he say?", " and what else did he say?"),
+    ("Hello! Who met the governor?!", " Who met the governor?!"), ("one? ?! ", "one? ?! "), ("", "")])
+def test_the_last_sentence_is_what_is_asked(text, last):
+    from retrieval.query import last_sentence_start
+    assert text[last_sentence_start(text):] == last
+
+
+def test_a_follow_ups_own_words_choose_the_excerpt_over_the_words_of_the_question_before(engine):
+    """The passage holds both; the question before has more words in the first sentences, the follow-up's
+    own word only in the last. Asked alone, the same words choose the other window."""
+    import numpy as np
+    from retrieval.excerpt import choose_excerpt
+    passage = ("Lukashenko and Kuivashev met in Minsk. Their first meeting was in 2019. Lots of snow fell. "
+               "Today trade turnover is almost one billion dollars.")
+    tokens = engine.analyzer.analyze(passage)
+    previous = "when did lukashenko and kuivashev first meet"
+    follow_up = engine.parse(engine.read_after(previous, "and the trade turnover?"))
+    assert [w.asked for w in follow_up.words].count(True) >= 1
+    excerpt = choose_excerpt(passage, tokens, follow_up, np.zeros(4, dtype=np.float32))
+    assert "Today trade turnover" in excerpt.text
+    alone = engine.parse("when did lukashenko and kuivashev first meet and the trade turnover")
+    assert not any(w.asked for w in alone.words)
+    assert "Today trade turnover" not in choose_excerpt(passage, tokens, alone, np.zeros(4, dtype=np.float32)).text
+
+
+@pytest.mark.parametrize("previous, question, answer", [
+    ("когда была первая встреча лукашенко и куйвашева?", "а какой у них сейчас товарооборот?",
+     "Today we have almost $1 billion in mutual trade"),
+    ("Что Лукашенко говорил про БелАЗ?", "what else do they supply for mining",
+     "equipment, machinery and components for the mining and metallurgical industries")])
+def test_a_follow_up_is_answered_by_the_sentence_holding_its_own_words(engine, previous, question, answer):
+    """Typed follow-ups of the tune part whose answer was in the first passage but not its excerpt."""
+    assert answer in engine.search(engine.read_after(previous, question))[0].excerpt
+
+
 @pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
                                       "когда подписали соглашение маз"])
 def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):
