@@ -224,6 +224,12 @@ class Engine:
         lead = _leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted, counting=asked == "number")
         for shown in (hits, shown_terms, shown_ids):
             shown.insert(0, shown.pop(lead))
+        said = self._said_next(shown_ids[0]) if asked == "quote" else None
+        if said is not None and said not in shown_ids:
+            excerpt = self._excerpt(said, scored, wanted)
+            for shown, value in ((hits, self._hit(said, excerpt, hits[0].score)), (shown_terms, excerpt.terms),
+                                 (shown_ids, said)):
+                shown.insert(0, value)
         completing = self._completing(shown_ids[0], scored.query) if k > 1 else None
         if completing is not None:
             excerpt = self._excerpt(completing, scored, wanted)
@@ -255,6 +261,19 @@ class Engine:
         gain = weights @ (held & ~held[:, [int(np.flatnonzero(article == leader)[0])]])
         best = int(np.argmax(gain))
         return int(article[best]) if gain[best] > 0 else None
+
+    def _said_next(self, leader: int) -> int | None:
+        """For "what did X say": when the first hit's passage (naming X) quotes nobody, the next passage of its
+        article if that one quotes, or None. A news article names the speaker, then quotes in the next
+        paragraph ("… Kuivashev congratulated Lukashenko …" then "“You are real friends for us …,” the
+        governor said"). Typed questions, tune part: first excerpt 0.742 -> 0.764; XQuAD unchanged, with a
+        paragraph or a whole article a document."""
+        after = leader + 1
+        quotes = partial(asking.holds, "quote")
+        if quotes(self.passages[leader].text) or after == len(self.passages) \
+                or self.passages[after].doc != self.passages[leader].doc or not quotes(self.passages[after].text):
+            return None
+        return after
 
     def follows_on(self, question: str) -> bool:
         """Whether `question` is a follow-up naming no subject of its own, to be read after the question

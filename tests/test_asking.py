@@ -266,6 +266,25 @@ def test_a_follow_up_is_answered_by_the_sentence_holding_its_own_words(engine, p
     assert answer in engine.search(engine.read_after(previous, question))[0].excerpt
 
 
+@pytest.mark.parametrize("question", ["what did kuivashev say about belarusians",
+                                      "Кто поздравил Лукашенко с победой на выборах? and what else did he say?"])
+def test_what_someone_said_is_the_quotation_after_the_paragraph_naming_them(engine, question):
+    """The paragraph naming Kuivashev quotes nobody; the next one quotes him ("the governor said")."""
+    hits = engine.search(question)
+    assert "You are real friends for us" in hits[0].excerpt and any("Kuivashev" in hit.excerpt for hit in hits[1:])
+
+
+def test_a_paragraph_quoting_someone_is_not_passed_over_for_the_next():
+    from retrieval.engine import Engine
+    from retrieval.text.passages import Passage
+    engine = object.__new__(Engine)
+    engine.passages = [Passage(doc=0, paragraph=1, text="“We will help,” the president said."),
+                       Passage(doc=0, paragraph=2, text="“Gladly,” the governor said."),
+                       Passage(doc=1, paragraph=1, text="“Yes,” he said.")]
+    assert engine._said_next(0) is None  # the first quotes already
+    assert engine._said_next(1) is None  # the next is another article's
+
+
 @pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
                                       "когда подписали соглашение маз"])
 def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):
