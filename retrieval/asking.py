@@ -26,9 +26,8 @@ to 0.013 answered: its passages leave the season they tell of unsaid ("in 2015" 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
-from .query import Query, last_sentence_start
+from .query import last_sentence_start
 from .text.analysis import Analyzer, morph, russian_name
 
 MUST_HOLD = ("price", "number")  # kinds of answer a question is refused without (a leading passage holds it)
@@ -82,35 +81,8 @@ _HOLDS = {
 def kind(question: str) -> str | None:
     """"price", "number", "date", "quote", "title" or None: what the answer to `question` holds, read from its last
     sentence (a follow-up is read after the question it follows, and asks its own kind: `followup`)."""
-    found = _kind_match(question)
-    return found[0] if found else None
-
-
-def _kind_match(question: str) -> tuple[str, int, int] | None:
-    """The kind asked and where its words stand in `question`, or None."""
-    start = last_sentence_start(question)
-    for name, pattern in _KINDS:
-        match = pattern.search(question, start)
-        if match:
-            return name, match.start(), match.end()
-    return None
-
-
-def marking_form(question: str, query: Query, analyzer: Analyzer) -> Query:
-    """`query` with the words that name the kind of answer marked `form`: the first and last words of the
-    phrase `kind` read ("since … when", "what … say", "какое … количество", "как … называется"; the words
-    between, "kuivashev" in "what did kuivashev say", are what it is about). "Since" is a rare word, and an
-    excerpt holding it ("held in Ekaterinburg since 2010") led one answering "since when has belarus been
-    taking part in innoprom". XQuAD's calibration split through `search`: hit@1 ru → ru+en 0.950 -> 0.953,
-    the rest unchanged; TyDi's calibration part 0.707 -> 0.708; typed tune part unchanged."""
-    found = _kind_match(question)
-    if not found:
-        return query
-    words = [match.span() for match in re.finditer(r"\w+", question[found[1]:found[2]])]
-    edges = {found[1] + words[0][0], found[1] + words[-1][0]}
-    keys = {frozenset(token.terms) for token in analyzer.analyze_question(question) if token.start in edges}
-    return replace(query, words=tuple(replace(word, form=True) if word.terms - word.translations in keys else word
-                                      for word in query.words))
+    last = question[last_sentence_start(question):]
+    return next((name for name, pattern in _KINDS if pattern.search(last)), None)
 
 
 def holds(wanted: str | None, text: str) -> bool:

@@ -201,7 +201,6 @@ class Engine:
                 or asking.unknown_year(question, self.index.vocabulary, self._dated_years):
             return []  # a near miss: the question is about a name or a year the corpus never mentions
         scored = self.score(question)
-        scored = dataclasses.replace(scored, query=asking.marking_form(question, scored.query, self.analyzer))
         asked = asking.kind(question)
         wanted = partial(asking.holds, asked) if asked else None  # what the excerpt should hold, when asked
         hits: list[Hit] = []

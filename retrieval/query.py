@@ -24,13 +24,11 @@ class QueryWord:
     translations: frozenset[str] = frozenset()  # terms found only by meaning: they rank, never highlight
     known_as_written: bool = True  # whether a passage contains it as written (not only a translation)
     asked: bool = False  # in the last sentence of a question of several: what is asked (`last_sentence_start`)
-    form: bool = False  # it names the kind of answer asked ("since" in "since when"): `asking.marking_form`
 
     @property
     def choosing_weight(self) -> float:
-        """Its weight where the excerpt is chosen and the first hit: ASKED times its own when it is asked,
-        none when it names the form of the answer, not what it is about."""
-        return 0.0 if self.form else self.weight * (ASKED if self.asked else 1.0)
+        """Its weight where the excerpt is chosen and the first hit: ASKED times its own when it is asked."""
+        return self.weight * (ASKED if self.asked else 1.0)
 
 
 @dataclass(frozen=True)

@@ -285,29 +285,6 @@ def test_a_paragraph_quoting_someone_is_not_passed_over_for_the_next():
     assert engine._said_next(1) is None  # the next is another article's
 
 
-@pytest.mark.parametrize("question, form", [
-    ("since when has belarus been taking part in innoprom", {"sinc"}),
-    ("what did kuivashev say about belarusians", {"say"}),
-    ("Какое количество компаний участвовало?", {"количеств"}), ("как называется сессия", {"называ"}),
-    ("how much does the Osvey plane cost", {"cost"}), ("маз соглашение", set())])
-def test_the_words_naming_the_kind_of_answer_are_marked_and_only_they(engine, question, form):
-    marked = asking.marking_form(question, engine.parse(question), engine.analyzer)
-    assert {term for word in marked.words if word.form for term in word.terms - word.translations} >= form
-    assert all(word.terms & form for word in marked.words if word.form)  # "kuivashev", between, is not
-
-
-def test_a_word_naming_the_kind_of_answer_chooses_no_excerpt(engine):
-    """"since" is rare and weighs much; the sentence holding it says since when INNOPROM is held, not Belarus."""
-    import numpy as np
-    from retrieval.excerpt import choose_excerpt
-    passage = "INNOPROM has been held since 2010. Belarus has come to INNOPROM for ten years."
-    question = "since when has belarus been at innoprom"
-    tokens, cosines = engine.analyzer.analyze(passage), np.zeros(2, dtype=np.float32)
-    marked = asking.marking_form(question, engine.parse(question), engine.analyzer)
-    assert choose_excerpt(passage, tokens, marked, cosines).text == "Belarus has come to INNOPROM for ten years."
-    assert "since 2010" in choose_excerpt(passage, tokens, engine.parse(question), cosines).text
-
-
 @pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
                                       "когда подписали соглашение маз"])
 def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):
