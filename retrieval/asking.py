@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import re
 
-from .query import last_sentence_start
+from .query import Query, last_sentence_start
 from .text.analysis import Analyzer, morph, russian_name
+from .text.passages import passage_sentence_spans
 
 MUST_HOLD = ("price", "number")  # kinds of answer a question is refused without (a leading passage holds it)
 # The first matching pattern names the kind ("what did he say about prices" asks for a quotation).
@@ -120,3 +121,20 @@ def unknown_year(question: str, vocabulary, dated: frozenset[str]) -> str | None
     """The first year `question` names that no term of `vocabulary` (the index's) is and no article is
     `dated` in (years as four digits), or None."""
     return next((year for year in re.findall(_YEAR, question) if year not in vocabulary and year not in dated), None)
+
+
+def names_the_speaker(paragraph: str, query: Query, analyzer: Analyzer, pronoun: bool = False) -> bool:
+    """Whether the last sentence of `paragraph` opens with someone the question names: its first run of
+    capitalised words after its first word ("Yevgeny Kuivashev" in "In turn, Yevgeny Kuivashev congratulated
+    Aleksandr Lukashenko …") holds a question word, or, when the question names the speaker by a `pronoun`
+    ("and what else did he say?" after "who congratulated Lukashenko?"), is there. Whom a news article quotes
+    next is the one it named last as the subject, not any name in the paragraph."""
+    start, end = passage_sentence_spans(paragraph)[-1]
+    run: list = []
+    for token in analyzer.analyze(paragraph[start:end])[1:]:
+        if not paragraph[start + token.start].isupper():
+            if run:
+                break
+            continue
+        run.append(token)
+    return bool(run) and pronoun or any(word.terms & token.marks for token in run for word in query.words)

@@ -28,7 +28,7 @@ from .index.bm25 import BM25Index
 from .index.bridge import Bridge
 from .index.nearest import Nearest
 from .index.sentences import SentenceVectors
-from .query import MAX_QUESTION_CHARS, Query
+from .query import MAX_QUESTION_CHARS, Query, last_sentence_start
 from .scoring import Scored, Scorer
 from .text.analysis import Analyzer
 from .text.spelling import Speller, reads_as_written
@@ -224,20 +224,25 @@ class Engine:
         lead = _leading_excerpt(hits[:LEADING], shown_terms, scored.query, wanted, counting=asked == "number")
         for shown in (hits, shown_terms, shown_ids):
             shown.insert(0, shown.pop(lead))
-        said = self._said_next(shown_ids[0]) if asked == "quote" else None
-        if said is not None and said not in shown_ids:
+        said = self._said_next(shown_ids[0], scored.query) if asked == "quote" else None
+        if said is not None:  # what the speaker the first hit names said, first; the naming passage second
             excerpt = self._excerpt(said, scored, wanted)
-            for shown, value in ((hits, self._hit(said, excerpt, hits[0].score)), (shown_terms, excerpt.terms),
-                                 (shown_ids, said)):
-                shown.insert(0, value)
+            if wanted(excerpt.text):
+                return self._first([self._hit(said, excerpt, hits[0].score)] + hits, [excerpt.terms] + shown_terms,
+                                   said)[:k]
         completing = self._completing(shown_ids[0], scored.query) if k > 1 else None
         if completing is not None:
             excerpt = self._excerpt(completing, scored, wanted)
-            rest = [hit for hit, terms in zip(hits[1:], shown_terms[1:])
-                    if hit.excerpt not in self.passages[completing].text
-                    and _jaccard(excerpt.terms, terms) < NEAR_DUPLICATE]  # the same statement once, as above
-            hits = [hits[0], self._hit(completing, excerpt, hits[0].score)] + rest
+            hits = [hits[0]] + self._first([self._hit(completing, excerpt, hits[0].score)] + hits[1:],
+                                           [excerpt.terms] + shown_terms[1:], completing)
         return hits[:k]
+
+    def _first(self, hits: list[Hit], terms: list[frozenset[str]], passage_id: int) -> list[Hit]:
+        """`hits` with the first (passage `passage_id`, excerpt `terms`) kept and the rest stating the same
+        dropped: excerpts inside its passage, or near-identical to its excerpt."""
+        passage = self.passages[passage_id].text
+        return hits[:1] + [hit for hit, other in zip(hits[1:], terms[1:])
+                           if hit.excerpt not in passage and _jaccard(terms[0], other) < NEAR_DUPLICATE]
 
     def _excerpt(self, passage_id: int, scored: Scored, wanted: Callable[[str], bool] | None) -> Excerpt:
         return choose_excerpt(self.passages[passage_id].text, self.scorer.tokens(passage_id), scored.query,
@@ -262,18 +267,22 @@ class Engine:
         best = int(np.argmax(gain))
         return int(article[best]) if gain[best] > 0 else None
 
-    def _said_next(self, leader: int) -> int | None:
-        """For "what did X say": when the first hit's passage (naming X) quotes nobody, the next passage of its
-        article if that one quotes, or None. A news article names the speaker, then quotes in the next
-        paragraph ("… Kuivashev congratulated Lukashenko …" then "“You are real friends for us …,” the
-        governor said"). Typed questions, tune part: first excerpt 0.742 -> 0.764; XQuAD unchanged, with a
-        paragraph or a whole article a document."""
-        after = leader + 1
+    def _said_next(self, leader: int, query: Query) -> int | None:
+        """For "what did X say": when the paragraph of the first hit quotes nobody and ends with X as its
+        subject (`asking.names_the_speaker`), the first passage of the next paragraph of its article that
+        quotes, or None. A news article names the speaker, then quotes in the next paragraph ("… Kuivashev
+        congratulated Lukashenko …" then "“You are real friends for us …,” the governor said"). Typed
+        questions, tune part: first excerpt 0.742 -> 0.764; XQuAD unchanged, with a paragraph or a whole
+        article a document."""
         quotes = partial(asking.holds, "quote")
-        if quotes(self.passages[leader].text) or after == len(self.passages) \
-                or self.passages[after].doc != self.passages[leader].doc or not quotes(self.passages[after].text):
+        passage = self.passages[leader]
+        pronoun = followup.points_back(query.text[last_sentence_start(query.text):])  # "and what did he say?"
+        paragraphs = self.corpus.documents[passage.doc].paragraphs
+        if passage.paragraph >= len(paragraphs) or quotes(paragraphs[passage.paragraph - 1]) \
+                or not asking.names_the_speaker(paragraphs[passage.paragraph - 1], query, self.analyzer, pronoun):
             return None
-        return after
+        return next((int(i) for i in self._article_passages[passage.doc]
+                     if self.passages[i].paragraph == passage.paragraph + 1 and quotes(self.passages[i].text)), None)
 
     def follows_on(self, question: str) -> bool:
         """Whether `question` is a follow-up naming no subject of its own, to be read after the question

@@ -42,6 +42,11 @@ def is_follow_up(question: str, analyzer: Analyzer) -> bool:
     return not any(_names(question[t.start:t.end], t.terms, t.start == opening) for t in tokens)
 
 
+def points_back(question: str) -> bool:
+    """Whether `question` names its subject by a pronoun ("and what else did he say?")."""
+    return bool(_POINTING.search(question))
+
+
 def read_after(previous: str, question: str, limit: int = MAX_QUESTION_CHARS) -> str:
     """The text a follow-up is searched as: the question it follows, then itself, as separate sentences,
     within `limit` characters (of the question before, as much as leaves room for the follow-up)."""

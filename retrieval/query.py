@@ -66,7 +66,7 @@ ASKED = 3.0
 def last_sentence_start(text: str) -> int:
     """Where the last sentence of `text` starts, 0 for a question of one: what comes before sets the subject
     (the question a follow-up is read after, a greeting), the last asks (`asking.kind` reads it too)."""
-    ends = [match.end() for match in re.finditer(r"[?!]+", text) if text[match.end():].strip(" ?!\t\n")]
+    ends = [match.end() for match in re.finditer(r"[?!]+", text) if re.search(r"\w", text[match.end():])]
     return ends[-1] if ends else 0
 
 

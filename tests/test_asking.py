@@ -232,7 +232,8 @@ async def test_a_follow_up_is_read_after_the_chats_last_question_until_it_is_too
 @pytest.mark.parametrize("text, last", [
     ("а какая цель?", "а какая цель?"),
     ("Кто поздравил Лукашенко? and what else did he say?", " and what else did he say?"),
-    ("Hello! Who met the governor?!", " Who met the governor?!"), ("one? ?! ", "one? ?! "), ("", "")])
+    ("Hello! Who met the governor?!", " Who met the governor?!"), ("one? ?! ", "one? ?! "), ("", ""),
+    ("когда была встреча?\xa0", "когда была встреча?\xa0"), ("сколько стран? 🙂", "сколько стран? 🙂")])
 def test_the_last_sentence_is_what_is_asked(text, last):
     from retrieval.query import last_sentence_start
     assert text[last_sentence_start(text):] == last
@@ -274,15 +275,24 @@ def test_what_someone_said_is_the_quotation_after_the_paragraph_naming_them(engi
     assert "You are real friends for us" in hits[0].excerpt and any("Kuivashev" in hit.excerpt for hit in hits[1:])
 
 
-def test_a_paragraph_quoting_someone_is_not_passed_over_for_the_next():
+def test_the_quotation_after_a_paragraph_is_taken_only_when_that_paragraph_ends_naming_the_speaker():
+    from conftest import article
+    from retrieval.corpus import Corpus
     from retrieval.engine import Engine
-    from retrieval.text.passages import Passage
-    engine = object.__new__(Engine)
-    engine.passages = [Passage(doc=0, paragraph=1, text="“We will help,” the president said."),
-                       Passage(doc=0, paragraph=2, text="“Gladly,” the governor said."),
-                       Passage(doc=1, paragraph=1, text="“Yes,” he said.")]
-    assert engine._said_next(0) is None  # the first quotes already
-    assert engine._said_next(1) is None  # the next is another article's
+    engine = Engine.build(Corpus(None, (
+        article("a", "en", ("Minister Ivan Petrov met Governor Oleg Sidorov in Perm.",
+                            "In turn, Oleg Sidorov thanked the guests.",
+                            "“We will build the bridge,” the governor said.",
+                            "“The bridge opens in May,” Ivan Petrov said.")),
+        article("b", "en", ("Governor Oleg Sidorov spoke last.",)),
+        article("c", "en", ("“Yes,” he said.",)))))
+    first = {(engine.passages[i].doc, engine.passages[i].paragraph): i for i in range(len(engine.passages))}
+    said = engine._said_next
+    assert said(first[0, 2], engine.parse("what did sidorov say")) == first[0, 3]  # the subject, then his words
+    assert said(first[0, 2], engine.parse("what did petrov say")) is None  # the quotation is Sidorov's
+    assert said(first[0, 3], engine.parse("what did sidorov say")) is None  # that paragraph quotes already
+    assert said(first[1, 1], engine.parse("what did sidorov say")) is None  # the next is another article's
+    assert said(first[0, 2], engine.parse("who thanked the guests? and what else did he say?")) == first[0, 3]
 
 
 @pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
