@@ -26,10 +26,13 @@ to 0.013 answered: its passages leave the season they tell of unsaid ("in 2015" 
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from .query import Query, last_sentence_start
+from .text import stopwords
 from .text.analysis import Analyzer, morph, russian_name
 from .text.passages import passage_sentence_spans
+from .text.spelling import english_words
 
 MUST_HOLD = ("price", "number")  # kinds of answer a question is refused without (a leading passage holds it)
 # The first matching pattern names the kind ("what did he say about prices" asks for a quotation).
@@ -84,6 +87,31 @@ def kind(question: str) -> str | None:
     sentence (a follow-up is read after the question it follows, and asks its own kind: `followup`)."""
     last = question[last_sentence_start(question):]
     return next((name for name, pattern in _KINDS if pattern.search(last)), None)
+
+
+_QUOTE_ASKED = dict(_KINDS)["quote"]
+_SPEECH_ASKED = re.compile(r"\b(?:say|said|tell|told|сказал\w*|заявил\w*|говорил\w*|ответил\w*)\b", re.IGNORECASE)
+
+
+def searched(question: str) -> str:
+    """A quotation question as it is searched: without its verb of speech, which `holds` asks of the answer
+    instead. As a word it found any passage using the verb: "They say it has changed a lot" (Lukashenko on
+    Sverdlovsk) led "what did golovchenko say" and "what did Putin say about trams"."""
+    start = last_sentence_start(question)
+    return question[:start] + _SPEECH_ASKED.sub(" ", question[start:])
+
+
+def unknown_speaker(question: str, known: Callable[[str], bool]) -> str | None:
+    """The first word naming who is asked about in "what did … say" (a name: capitalised, or no English
+    word, so not "else") that the corpus does not hold (`known`), or None: "what did Putin say about trams"
+    is a near miss, whatever the articles quote about trams. (A Russian question names the speaker after the
+    verb, where `unknown_name` reads it.)"""
+    match = _QUOTE_ASKED.search(question, last_sentence_start(question))
+    if not match:
+        return None
+    words = re.findall(r"[^\W\d_]+", match.group())[1:-1]  # between "what" and "say"
+    return next((word for word in words if word.lower() not in stopwords.ALL and not known(word)
+                 and (word[:1].isupper() or word.lower() not in english_words())), None)
 
 
 def holds(wanted: str | None, text: str) -> bool:

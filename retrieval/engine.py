@@ -198,10 +198,11 @@ class Engine:
         ≥ NEAR_DUPLICATE: the same statement in two articles), is passed over."""
         question = self.understood(question)
         if self._russian_articles and asking.unknown_name(question, self.analyzer, self.index.vocabulary) \
-                or asking.unknown_year(question, self.index.vocabulary, self._dated_years):
-            return []  # a near miss: the question is about a name or a year the corpus never mentions
-        scored = self.score(question)
+                or asking.unknown_year(question, self.index.vocabulary, self._dated_years) \
+                or asking.unknown_speaker(question, self._holds_word):
+            return []  # a near miss: the question is about a name, a year or a speaker the corpus never mentions
         asked = asking.kind(question)
+        scored = self.score(asking.searched(question) if asked == "quote" else question)
         wanted = partial(asking.holds, asked) if asked else None  # what the excerpt should hold, when asked
         hits: list[Hit] = []
         shown_terms: list[frozenset[str]] = []

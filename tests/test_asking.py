@@ -295,6 +295,29 @@ def test_the_quotation_after_a_paragraph_is_taken_only_when_that_paragraph_ends_
     assert said(first[0, 2], engine.parse("who thanked the guests? and what else did he say?")) == first[0, 3]
 
 
+def test_a_quotation_question_is_searched_without_its_verb_of_speech():
+    assert asking.searched("what did golovchenko say about innoprom") == "what did golovchenko   about innoprom"
+    assert asking.searched("Кто поздравил Лукашенко? а что он сказал?") == "Кто поздравил Лукашенко? а что он  ?"
+    assert asking.searched("Who said it? And what did they say?") == "Who said it? And what did they  ?"  # the asked
+
+
+@pytest.mark.parametrize("question, speaker", [("what did Putin say about trams", "Putin"),
+                                               ("What did Medvedev tell the press?", "Medvedev"),
+                                               ("what did golovchenko say", None), ("what else did he say", None),
+                                               ("what did the governor say", None), ("что сказал путин", None)])
+def test_a_speaker_the_corpus_never_names_is_unknown(engine, question, speaker):
+    assert asking.unknown_speaker(question, engine._holds_word) == speaker
+
+
+@pytest.mark.parametrize("question, said", [("what did golovchenko say", "Golovchenko"),
+                                            ("what did Putin say about trams", None)])
+def test_what_a_person_said_is_not_anyone_saying_something(engine, question, said):
+    """"They say it has changed a lot" (Lukashenko) led both: the verb of speech was searched as a word."""
+    hits = engine.search(question)
+    assert (said in " ".join(hit.passage for hit in hits[:2]) and "They say" not in hits[0].excerpt) if said \
+        else hits == []
+
+
 @pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
                                       "когда подписали соглашение маз"])
 def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):

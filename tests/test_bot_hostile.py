@@ -209,10 +209,14 @@ def test_a_body_that_stops_arriving_is_dropped(monkeypatch):
 
 # --- a stopped PostgreSQL holds no chat ----------------------------------------------------------------------
 
-def _cluster_pids(server) -> list[int]:
-    """The postmaster of `server` and every process it started."""
+def _stop_cluster(server) -> list[int]:
+    """Stop (SIGSTOP) the postmaster of `server`, then every process it started: stopped first, it can start no
+    backend between the listing and the stopping (a connection the bot opened just then served a button)."""
     postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGSTOP)
     children = [int(pid) for pid in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split()]
+    for pid in children:
+        os.kill(pid, signal.SIGSTOP)
     return [postmaster, *children]
 
 
@@ -227,9 +231,7 @@ def test_a_stopped_database_delays_no_answer_and_buttons_ask_to_retry(postgres, 
         try:
             before = ask(api, message("Belarus Russia cooperation industry"), chat_id=RU_USER["id"])
             more = next(d for d in buttons(before) if d.startswith("m:"))
-            stopped = _cluster_pids(postgres)
-            for pid in stopped:
-                os.kill(pid, signal.SIGSTOP)
+            stopped = _stop_cluster(postgres)
             for number in range(3):
                 user = {**EN_USER, "id": 9100 + number}
                 pushed = time.monotonic()
