@@ -318,6 +318,24 @@ def test_what_a_person_said_is_not_anyone_saying_something(engine, question, sai
         else hits == []
 
 
+@pytest.mark.parametrize("passage, question, excerpt", [
+    ("The governor spoke. “We are getting closer and closer every year. We are implementing many large projects. "
+     "You are real friends,” the governor said.", "what did the governor say about friends",
+     "“We are getting closer and closer every year. We are implementing many large projects. You are real friends,” "
+     "the governor said."),
+    ("Министр выступил. «Мы становимся ближе с каждым годом. Мы реализуем много крупных проектов. Вы наши "
+     "друзья», — сказал губернатор.", "что сказал губернатор про друзей",
+     "«Мы становимся ближе с каждым годом. Мы реализуем много крупных проектов. Вы наши друзья», — сказал "
+     "губернатор."),
+    ("Trams ran. The governor said “no”. Friends came.", "friends came", "Friends came.")])
+def test_an_excerpt_starts_where_its_quotation_opens(engine, passage, question, excerpt):
+    """The window holding the question's words alone ends a quotation opened two sentences before."""
+    import numpy as np
+    from retrieval.excerpt import choose_excerpt
+    tokens = engine.analyzer.analyze(passage)
+    assert choose_excerpt(passage, tokens, engine.parse(question), np.zeros(5, dtype=np.float32)).text == excerpt
+
+
 @pytest.mark.parametrize("question", ["kakoe soglashenie podpisal maz", "какое соглашение подписал маз",
                                       "когда подписали соглашение маз"])
 def test_a_generic_sentence_holding_only_common_words_does_not_lead(engine, question):
