@@ -20,6 +20,11 @@ from retrieval import asking
     ("gde ezdit yunion maz", "где ездит union maz"),
     ("chto to skazal golovchenko", "что то сказал golovchenko"),  # "to" is the corpus's English word too
     ("chto skazal Sam Altman pro vystavku", "что сказал Sam Altman про выставку"),  # a capitalised one is a name
+    ("skolko proektov po importozamesheniyu", "сколько проектов по импортозамещению"),  # no soft sign, "sh" for "щ"
+    ("importozameshchenie proekty", "импортозамещение проекты"),  # "shch"
+    ("skolko stran uchastvovalo", "сколько стран участвовало"),
+    ("When was Konstantin Balmont born?", "When was Konstantin Balmont born?"),  # names: "Balmont" no "Бальмонт"
+    ("kogda otsenili sotrudnichestvo", "когда оценили сотрудничество"),  # "ts" for "ц"
 ])
 def test_slips_and_latin_letter_russian_are_read_as_the_corpus_words_meant(engine, typed, read):
     assert engine.understood(typed) == read

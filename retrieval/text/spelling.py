@@ -7,8 +7,8 @@ inflection, a glossary name) or its language knows it (pymorphy3's dictionary fo
 English frequency list for English): a real word is what the user meant, even when the corpus lacks it,
 and near misses must stay near misses. Any other Cyrillic word is corrected by SymSpell (symmetric delete,
 Damerau distance: one edit for words of five or six letters, two from seven) against the corpus's own
-words; Latin words are read as Russian typed in Latin letters (cyrtranslit), only in a question where that
-plainly is what they are. Latin slips ("Golovcheko") are left: correcting them towards the corpus cost
+words; Latin words are read as Russian typed in Latin letters (cyrtranslit, with the soft signs and "щ"
+people leave out: "skolko", "importozameshenie"), only in a question where that plainly is what they are. Latin slips ("Golovcheko") are left: correcting them towards the corpus cost
 XQuAD's English questions asked of Russian articles (docs/decisions.md). Words shorter than five letters
 are not corrected: too many words are one edit from them. A Cyrillic word that spells out one of the corpus's
 Latin words ("юнион" for "Union", "экспо" for "Expo": English typed in Russian letters) is read as it when
@@ -32,6 +32,7 @@ from .tokens import CYRILLIC_RE
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 MIN_LENGTH = 5
+_SOFTENED = frozenset("бвдзлмнпрстфц")  # consonants a soft sign may follow where Latin-letter typing drops it
 # Question words a corpus need not hold, which the kind of an answer is read from (`asking`).
 QUESTION_WORDS = ("сколько", "скольких", "когда", "какой", "какая", "какое", "какие", "какого", "где", "куда",
                   "почему", "зачем", "который", "стоимость", "между")
@@ -87,7 +88,8 @@ class Speller:
         knows, and at least two, are plainly Russian ("skazal"): elsewhere such a word is a name, not a slip."""
         latin = [w for w in _WORD_RE.findall(question) if not CYRILLIC_RE.search(w)]
         strange = [w for w in map(str.lower, latin) if w not in self._words and w not in english_words()]
-        readings = {w: reading for w in set(strange) if (reading := _exact_russian(w, self._words))}
+        names = {w.lower() for w in latin if w[:1].isupper()}
+        readings = {w: reading for w in set(strange) if (reading := _exact_russian(w, self._words, w not in names))}
         russian = sum(1 for w in strange if w in readings)
         if not (russian >= 2 and 2 * russian > len(strange)):
             readings = None  # not Russian typed in Latin letters
@@ -135,16 +137,26 @@ class Speller:
         return found[0].term if found and CYRILLIC_RE.search(found[0].term) else None
 
 
-def _exact_russian(word: str, corpus_words) -> str | None:
-    """The reading of a Latin word as Russian that the corpus or pymorphy3's dictionary knows, or None."""
-    return next((r for r in _as_russian(word) if r in corpus_words or morph().word_is_known(r)), None)
+def _exact_russian(word: str, corpus_words, loosely: bool = True) -> str | None:
+    """The reading of a Latin word as Russian that the corpus or pymorphy3's dictionary knows, or None; failing
+    those and `loosely` (not for a capitalised word: a name, "Balmont" is no "Бальмонт" slip), the same with a
+    soft sign put back or "sh" read as "щ", as people typing Russian in Latin letters leave them out
+    ("skolko", "importozameshenie")."""
+    readings = _as_russian(word)
+    found = next((r for r in readings if r in corpus_words or morph().word_is_known(r)), None)
+    if found or not loosely or len(word) < MIN_LENGTH:
+        return found
+    variants = [r.replace("ш", "щ") for r in readings if "ш" in r]
+    variants += [r[:i] + "ь" + r[i:] for r in readings for i in range(2, len(r) + 1) if r[i - 1] in _SOFTENED]
+    return next((r for r in variants if r in corpus_words or morph().word_is_known(r)), None)
 
 
 def _as_russian(word: str) -> list[str]:
-    """Readings of a Latin word as Russian typed in Latin letters: cyrtranslit's, with "sch" read as "щ",
-    then with "y" read as "ы" instead of "и"."""
-    first = cyrtranslit.to_cyrillic(word.replace("sch", "shh"), "ru")
-    return list(dict.fromkeys((first, cyrtranslit.to_cyrillic(word.replace("sch", "shh").replace("y", "ы"), "ru"))))
+    """Readings of a Latin word as Russian typed in Latin letters: cyrtranslit's, with "shch" and "sch" read
+    as "щ"; then with "y" read as "ы" instead of "и"; then with "ts" read as "ц" ("tsel", not "detskiy")."""
+    word = word.replace("shch", "shh").replace("sch", "shh")
+    readings = (cyrtranslit.to_cyrillic(word, "ru"), cyrtranslit.to_cyrillic(word.replace("y", "ы"), "ru"))
+    return list(dict.fromkeys(readings + tuple(r.replace("тс", "ц") for r in readings if "тс" in r)))
 
 
 def _as_latin(word: str) -> list[str]:
