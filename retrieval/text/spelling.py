@@ -3,17 +3,18 @@ the corpus word it was meant to be.
 
 People type "иннопрм", "соглашеине", and Russian in Latin letters ("skolko proektov importozamescheniya"). A
 word is left as written when the corpus holds it in any form (its analysed terms are in the index: an
-inflection, a glossary name) or its language knows it (pymorphy3's dictionary for Russian, SymSpell's
-English frequency list for English): a real word is what the user meant, even when the corpus lacks it,
-and near misses must stay near misses. Any other Cyrillic word is corrected by SymSpell (symmetric delete,
-Damerau distance: one edit for words of five or six letters, two from seven) against the corpus's own
-words; Latin words are read as Russian typed in Latin letters (cyrtranslit, with the soft signs and "щ"
-people leave out: "skolko", "importozameshenie"), only in a question where that plainly is what they are. Latin slips ("Golovcheko") are left: correcting them towards the corpus cost
-XQuAD's English questions asked of Russian articles (docs/decisions.md). Words shorter than five letters
-are not corrected: too many words are one edit from them. A Cyrillic word that spells out one of the corpus's
-Latin words ("юнион" for "Union", "экспо" for "Expo": English typed in Russian letters) is read as it when
-it is no Russian word, or a Russian word pymorphy3 takes only for a name (typed questions, tune part: first
-excerpt 0.663 -> 0.674; XQuAD's calibration split through `search` unchanged).
+inflection, a glossary name) or its language knows it (pymorphy3's dictionary for Russian, SymSpell's English
+frequency list for English): a real word is what the user meant, even when the corpus lacks it, and near
+misses must stay near misses. Any other Cyrillic word is corrected by SymSpell (symmetric delete, Damerau
+distance: one edit for words of five or six letters, two from seven) against the corpus's own words; Latin
+words are read as Russian typed in Latin letters (cyrtranslit, with the soft signs and "щ" people leave out:
+"skolko", "importozameshenie"), only in a question where that plainly is what they are. Latin slips
+("Golovcheko") are left: correcting them towards the corpus cost XQuAD's English questions asked of Russian
+articles (docs/decisions.md). Words shorter than five letters are not corrected: too many words are one edit
+from them. A Cyrillic word that spells out one of the corpus's Latin words ("юнион" for "Union", "экспо" for
+"Expo": English typed in Russian letters) is read as it when it is no Russian word, or a Russian word
+pymorphy3 takes only for a name (typed questions, tune part: first excerpt 0.663 -> 0.674; XQuAD's calibration
+split through `search` unchanged).
 """
 
 from __future__ import annotations
