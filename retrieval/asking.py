@@ -21,6 +21,10 @@ excerpt (not passage) holds the kind of answer, refused more near misses but cos
 The years: a question naming a year that no article writes and none is dated in is a near miss too
 ("сколько юнион маз выпустят в 2026 году"). Asking the year of the leading passages instead cost XQuAD up
 to 0.013 answered: its passages leave the season they tell of unsaid ("in 2015" asked of a 2015 season).
+
+The speakers: "what did X say" asks for X's words. It is searched without its verb of speech (`searched`), is
+a near miss when the corpus never names X (`unknown_speaker`), and is answered by the quotation after the
+paragraph ending with X as its subject (`names_the_speaker`, used by the engine's `_said_next`).
 """
 
 from __future__ import annotations
