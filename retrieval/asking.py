@@ -94,15 +94,23 @@ def kind(question: str) -> str | None:
 
 
 _QUOTE_ASKED = dict(_KINDS)["quote"]
-_SPEECH_ASKED = re.compile(r"\b(?:say|said|tell|told|сказал\w*|заявил\w*|говорил\w*|ответил\w*)\b", re.IGNORECASE)
+
+
+def _asked_quotation(question: str) -> re.Match | None:
+    """Where the last sentence of `question` asks what someone said: "what did … say", "что … сказал"."""
+    return _QUOTE_ASKED.search(question, last_sentence_start(question))
 
 
 def searched(question: str) -> str:
-    """A quotation question as it is searched: without its verb of speech, which `holds` asks of the answer
-    instead. As a word it found any passage using the verb: "They say it has changed a lot" (Lukashenko on
-    Sverdlovsk) led "what did golovchenko say" and "what did Putin say about trams"."""
-    start = last_sentence_start(question)
-    return question[:start] + _SPEECH_ASKED.sub(" ", question[start:])
+    """A quotation question as it is searched: without its verb of speech (the last word of what `kind` read
+    it by), which `holds` asks of the answer instead. As a word it found any passage using the verb: "They
+    say it has changed a lot" (Lukashenko on Sverdlovsk) led "what did golovchenko say" and "what did Putin
+    say about trams"."""
+    match = _asked_quotation(question)
+    if not match:
+        return question
+    verb = match.start() + re.search(r"[^\W\d_]+$", match.group()).start()
+    return question[:verb] + " " + question[match.end():]
 
 
 def unknown_speaker(question: str, known: Callable[[str], bool]) -> str | None:
@@ -110,7 +118,7 @@ def unknown_speaker(question: str, known: Callable[[str], bool]) -> str | None:
     word, so not "else") that the corpus does not hold (`known`), or None: "what did Putin say about trams"
     is a near miss, whatever the articles quote about trams. (A Russian question names the speaker after the
     verb, where `unknown_name` reads it.)"""
-    match = _QUOTE_ASKED.search(question, last_sentence_start(question))
+    match = _asked_quotation(question)
     if not match:
         return None
     words = re.findall(r"[^\W\d_]+", match.group())[1:-1]  # between "what" and "say"

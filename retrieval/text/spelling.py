@@ -143,13 +143,16 @@ def _exact_russian(word: str, corpus_words, loosely: bool = True) -> str | None:
     those and `loosely` (not for a capitalised word: a name, "Balmont" is no "Бальмонт" slip), the same with a
     soft sign put back or "sh" read as "щ", as people typing Russian in Latin letters leave them out
     ("skolko", "importozameshenie")."""
+    def known(reading: str) -> bool:
+        return reading in corpus_words or morph().word_is_known(reading)
+
     readings = _as_russian(word)
-    found = next((r for r in readings if r in corpus_words or morph().word_is_known(r)), None)
+    found = next(filter(known, readings), None)
     if found or not loosely or len(word) < MIN_LENGTH:
         return found
     variants = [r.replace("ш", "щ") for r in readings if "ш" in r]
     variants += [r[:i] + "ь" + r[i:] for r in readings for i in range(2, len(r) + 1) if r[i - 1] in _SOFTENED]
-    return next((r for r in variants if r in corpus_words or morph().word_is_known(r)), None)
+    return next(filter(known, variants), None)
 
 
 def _as_russian(word: str) -> list[str]:
